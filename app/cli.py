@@ -1,0 +1,74 @@
+"""The ``bertprep`` command: serve, migrate, check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.config import MissingSecretKey, Settings
+from app.content import ContentIndex
+from app.content.loader import check_content
+
+__all__ = ["main"]
+
+cli = typer.Typer(help="bertprep: interview preparation for the BERT family.", no_args_is_help=True, add_completion=False)
+
+
+def _checked_content(content_dir: Path) -> ContentIndex:
+    index, problems = check_content(content_dir)
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    if index is None:
+        typer.echo(f"{len(problems)} content problem(s); fix them and try again.", err=True)
+        raise typer.Exit(1)
+    return index
+
+
+@cli.command()
+def check(
+    content_dir: Annotated[Path | None, typer.Option(help="Content directory (default: BERTPREP_CONTENT_DIR).")] = None,
+) -> None:
+    """Validate all content; print 'path:line: message' for each problem and exit 1 if any."""
+    index = _checked_content(content_dir or Settings().content_dir)
+    sections = sum(len(lesson.sections) for lesson in index.lessons)
+    typer.echo(f"ok: {len(index)} lessons, {sections} sections")
+
+
+@cli.command()
+def migrate(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+    down: Annotated[bool, typer.Option("--down", help="Downgrade to REVISION instead.")] = False,
+) -> None:
+    """Apply database migrations (default: upgrade to the newest)."""
+    from app import migrate as migrations
+
+    url = Settings().resolved_database_url
+    (migrations.downgrade if down else migrations.upgrade)(url, revision)
+    typer.echo(f"database at {migrations.current_revision_for_url(url) or 'base'}")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT", help="Port (also read from $PORT).")] = 8000,
+) -> None:
+    """Check content, then serve the app with uvicorn."""
+    import uvicorn
+
+    from app.main import create_app
+
+    settings = Settings()
+    index = _checked_content(settings.content_dir)
+    try:
+        app = create_app(settings, content=index)
+    except MissingSecretKey as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"bertprep: serving {len(index)} lessons at http://{host}:{port}")
+    uvicorn.run(app, host=host, port=port)
+
+
+def main() -> None:
+    cli()

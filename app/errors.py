@@ -1,0 +1,159 @@
+"""One exception hierarchy, one place that turns it into a response.
+
+    AppError            500  base class; ``status`` and a human ``message``
+    ├── BadRequest      400
+    ├── NotFound        404
+    ├── Conflict        409
+    ├── InvalidInput    422
+    └── RateLimited     429  carries ``retry_after`` seconds
+
+Under ``/api/`` every error is an RFC 9457 ``application/problem+json`` body; elsewhere it is the
+``errors/<status>.html`` page (falling back to ``errors/error.html``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+__all__ = [
+    "AppError",
+    "BadRequest",
+    "Conflict",
+    "InvalidInput",
+    "NotFound",
+    "RateLimited",
+    "install_error_handlers",
+    "problem_response",
+]
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class AppError(Exception):
+    status: int = 500
+    title: str = "Internal Server Error"
+
+    def __init__(self, message: str, *, errors: Sequence[dict[str, Any]] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = list(errors)
+
+
+class BadRequest(AppError):
+    status, title = 400, "Bad Request"
+
+
+class NotFound(AppError):
+    status, title = 404, "Not Found"
+
+
+class Conflict(AppError):
+    status, title = 409, "Conflict"
+
+
+class InvalidInput(AppError):
+    status, title = 422, "Unprocessable Content"
+
+
+class RateLimited(AppError):
+    status, title = 429, "Too Many Requests"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def wants_problem_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    detail: str,
+    errors: Sequence[dict[str, Any]] = (),
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if errors:
+        body["errors"] = list(errors)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def error_page(
+    request: Request, *, status: int, detail: str, headers: dict[str, str] | None = None
+) -> Response:
+    templates = request.app.state.templates
+    names = [f"errors/{status}.html", "errors/error.html"]
+    context = {"status": status, "title": HTTPStatus(status).phrase, "detail": detail}
+    return templates.TemplateResponse(
+        request, templates.env.select_template(names), context, status_code=status, headers=headers
+    )
+
+
+def _respond(
+    request: Request,
+    *,
+    status: int,
+    detail: str,
+    errors: Sequence[dict[str, Any]] = (),
+    headers: dict[str, str] | None = None,
+) -> Response:
+    if wants_problem_json(request):
+        return problem_response(request, status=status, detail=detail, errors=errors, headers=headers)
+    return error_page(request, status=status, detail=detail, headers=headers)
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {"loc": [str(part) for part in err.get("loc", ())], "msg": err.get("msg", "")}
+        for err in exc.errors()
+    ]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_app_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, AppError)  # registered for AppError only
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        return _respond(
+            request, status=exc.status, detail=exc.message, errors=exc.errors, headers=headers
+        )
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"There is nothing at {request.url.path}."
+        return _respond(request, status=exc.status_code, detail=detail, headers=exc.headers)
+
+    async def on_validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        errors = _validation_errors(exc)
+        summary = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
+        return _respond(request, status=422, detail=f"Invalid request — {summary}", errors=errors)
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _respond(request, status=500, detail="Something went wrong on our side.")
+
+    app.add_exception_handler(AppError, on_app_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(Exception, on_unexpected)

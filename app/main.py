@@ -1,0 +1,133 @@
+"""``create_app(settings)``: the one place where the application is put together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import swagger_ui_bundle
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app import __version__
+from app.config import Settings, resolve_secret_key
+from app.content import ContentIndex, load_content
+from app.content.markdown import pygments_css
+from app.db import make_engine
+from app.errors import install_error_handlers
+from app.health.routes import router as health_router
+from app.lessons import routes as lessons
+from app.migrate import head_revision
+from app.search import routes as search
+from app.search.index import SearchIndex
+from app.web import STATIC_DIR, asset_url_factory, make_templates
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+GENERATED_CSS = "css/code.css"
+
+# The Swagger UI page carries an inline bootstrap script; every other page runs only our files.
+_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+_DOCS_CSP = _CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace(
+    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+)
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware (cheap on the hot path) adding browser security headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        csp = (_DOCS_CSP if scope["path"] == "/docs" else _CSP).encode()
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"content-security-policy", csp),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: Settings, *, content: ContentIndex | None = None) -> FastAPI:
+    """Build the app. Raises ContentInvalid on bad content and MissingSecretKey in production."""
+    secret_key = resolve_secret_key(settings)
+    index = content if content is not None else load_content(settings.content_dir)
+    database_url = settings.resolved_database_url
+    engine = make_engine(database_url, echo=settings.debug)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        log.info("bertprep %s: %d lessons, database %s", __version__, len(index), engine.url)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="bertprep",
+        version=__version__,
+        summary="Interview preparation for BERT, RoBERTa, DistilBERT, ALBERT and DeBERTa.",
+        description="Every error under `/api/` is an RFC 9457 `application/problem+json` document.",
+        debug=settings.debug,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    generated = {GENERATED_CSS: pygments_css().encode()}
+    static = asset_url_factory(STATIC_DIR, generated)
+    app.state.settings = settings
+    app.state.secret_key = secret_key
+    app.state.engine = engine
+    app.state.schema_head = head_revision(database_url)
+    app.state.content = index
+    app.state.search = SearchIndex(index.sections, {l.slug: l.title for l in index.lessons})
+    app.state.templates = make_templates(static, debug=settings.debug)
+
+    install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
+
+    code_css = generated[GENERATED_CSS]
+
+    # Registered before the /static mount so that it wins for this one path.
+    @app.get(f"/static/{GENERATED_CSS}", include_in_schema=False)
+    def code_stylesheet() -> Response:
+        return Response(code_css, media_type="text/css", headers={"Cache-Control": "public, max-age=31536000, immutable"})
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="bertprep API",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url=static("favicon.svg"),
+        )
+
+    app.include_router(health_router)
+    app.include_router(lessons.pages)
+    app.include_router(lessons.api)
+    app.include_router(search.pages)
+    app.include_router(search.api)
+    app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+

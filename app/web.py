@@ -1,0 +1,70 @@
+"""Templates and static assets shared by every feature."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from app import __version__
+from app.config import PROJECT_ROOT
+from app.content import ContentIndex
+
+__all__ = [
+    "STATIC_DIR",
+    "TEMPLATES_DIR",
+    "ContentDep",
+    "asset_url_factory",
+    "get_content",
+    "make_templates",
+]
+
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = PROJECT_ROOT / "static"
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+def asset_url_factory(static_dir: Path, generated: dict[str, bytes]) -> Callable[[str], str]:
+    """``static('css/app.css')`` -> ``/static/css/app.css?v=<hash>``: a new URL whenever it changes."""
+    hashes = {name: _digest(data) for name, data in generated.items()}
+    for path in static_dir.rglob("*"):
+        if path.is_file():
+            hashes[path.relative_to(static_dir).as_posix()] = _digest(path.read_bytes())
+
+    def static(name: str) -> str:
+        try:
+            return f"/static/{name}?v={hashes[name]}"
+        except KeyError:
+            raise ValueError(f"no static asset named {name!r}") from None
+
+    return static
+
+
+def make_templates(static: Callable[[str], str], *, debug: bool) -> Jinja2Templates:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html", "xml"]),
+        undefined=StrictUndefined,
+        auto_reload=debug,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["static"] = static
+    env.globals["version"] = __version__
+    return Jinja2Templates(env=env)
+
+
+def get_content(request: Request) -> ContentIndex:
+    index: ContentIndex = request.app.state.content
+    return index
+
+
+ContentDep = Annotated[ContentIndex, Depends(get_content)]
