@@ -109,6 +109,8 @@ def _parser() -> MarkdownIt:
     md.add_render_rule("fence", _render_precomputed)
     md.add_render_rule("table_open", _render_table_open)
     md.add_render_rule("table_close", _render_table_close)
+    md.add_render_rule("th_open", _render_cell_open)
+    md.add_render_rule("td_open", _render_cell_open)
     return md
 
 
@@ -128,6 +130,18 @@ def _render_table_close(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
 ) -> str:
     return self.renderToken(tokens, idx, options, env) + "</div>\n"
+
+
+def _render_cell_open(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
+) -> str:
+    """Column alignment as a class, not an inline style (the CSP allows no inline styles)."""
+    token = tokens[idx]
+    style = str(token.attrGet("style") or "")
+    if style.startswith("text-align:"):
+        del token.attrs["style"]
+        token.attrSet("class", f"align-{style.removeprefix('text-align:')}")
+    return self.renderToken(tokens, idx, options, env)
 
 
 _MD = _parser()

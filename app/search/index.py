@@ -64,13 +64,22 @@ class SearchIndex:
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
         self._db.execute(
             "CREATE VIRTUAL TABLE sections USING fts5("
-            "slug UNINDEXED, anchor UNINDEXED, lesson_title, heading, body, "
-            "tokenize = 'porter unicode61')"
+            "slug UNINDEXED, anchor UNINDEXED, lesson_title UNINDEXED, title UNINDEXED, "
+            "heading, body, tokenize = 'porter unicode61')"
         )
+        # A lesson's opening text has no heading of its own: its title is searched as body text,
+        # so a word in the title does not outrank the section that is actually about it.
         self._db.executemany(
-            "INSERT INTO sections VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO sections VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (s.lesson_slug, s.anchor, lesson_titles[s.lesson_slug], s.heading, s.text)
+                (
+                    s.lesson_slug,
+                    s.anchor,
+                    lesson_titles[s.lesson_slug],
+                    s.heading,
+                    s.heading if s.anchor else "",
+                    s.text if s.anchor else f"{s.heading}. {s.text}",
+                )
                 for s in sections
             ],
         )
@@ -80,11 +89,11 @@ class SearchIndex:
         """Sections matching every word of ``query``, best first (BM25, headings weigh most)."""
         fts = to_fts_query(query)
         sql = (
-            "SELECT slug, anchor, lesson_title, heading, "
-            f"snippet(sections, 4, '{_OPEN}', '{_CLOSE}', '…', 28), "
-            f"highlight(sections, 3, '{_OPEN}', '{_CLOSE}') "
+            "SELECT slug, anchor, lesson_title, title, "
+            f"snippet(sections, 5, '{_OPEN}', '{_CLOSE}', '…', 28), "
+            f"highlight(sections, 4, '{_OPEN}', '{_CLOSE}') "
             "FROM sections WHERE sections MATCH ? "
-            "ORDER BY bm25(sections, 0, 0, 2.0, 6.0, 1.0) LIMIT ?"
+            "ORDER BY bm25(sections, 0, 0, 0, 0, 6.0, 1.0) LIMIT ?"
         )
         with self._lock:
             rows = self._db.execute(sql, (fts, limit)).fetchall()
@@ -95,7 +104,7 @@ class SearchIndex:
                 anchor=anchor,
                 heading=heading,
                 snippet_html=_marked(snippet),
-                heading_html=_marked(heading_marked),
+                heading_html=_marked(heading_marked) if anchor else html.escape(heading),
             )
             for slug, anchor, title, heading, snippet, heading_marked in rows
         ]

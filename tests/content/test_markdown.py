@@ -59,6 +59,7 @@ def test_tables_footnotes_and_callouts_render() -> None:
     )
     html = render_markdown(source).html
     assert '<div class="table-wrap" tabindex="0"><table>' in html
+    assert '<th class="align-right">layers</th>' in html and "style=" not in html
     assert 'class="footnotes"' in html
     assert '<div class="admonition warning">' in html
     assert "Imprecise claim" in html

@@ -1,0 +1,107 @@
+"""Search: the query language, ranking, highlighting, and every bad query answered with a message."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.content import load_content
+from app.errors import InvalidInput
+from app.search.index import MAX_QUERY_LENGTH, SearchIndex, to_fts_query
+from tests.conftest import CONTENT_DIR
+
+
+@pytest.fixture(scope="module")
+def index() -> SearchIndex:
+    content = load_content(CONTENT_DIR)
+    return SearchIndex(content.sections, {lesson.slug: lesson.title for lesson in content.lessons})
+
+
+@pytest.mark.parametrize(
+    ("query", "fts"),
+    [
+        ("disentangled", '"disentangled"*'),
+        ("Dynamic  Masking", '"dynamic"* "masking"*'),
+        ('"NEAR(a b)" OR *', '"near"* "a"* "b"* "or"*'),
+        ("80/10/10", '"80"* "10"* "10"*'),
+    ],
+)
+def test_user_text_becomes_a_safe_fts_query(query: str, fts: str) -> None:
+    assert to_fts_query(query) == fts
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", "Type something"),
+        ("   ", "Type something"),
+        ("?!*", "at least one letter or digit"),
+        ("x" * (MAX_QUERY_LENGTH + 1), f"keep it under {MAX_QUERY_LENGTH}"),
+    ],
+)
+def test_bad_queries_are_explained(query: str, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        to_fts_query(query)
+
+
+def test_disentangled_finds_the_deberta_section_highlighted(index: SearchIndex) -> None:
+    hits = index.search("disentangled")
+    assert hits[0].lesson_slug == "deberta"
+    assert hits[0].url.startswith("/lessons/deberta")
+    assert "<mark>Disentangled</mark>" in hits[0].heading_html or "<mark>disentangled</mark>" in hits[0].snippet_html.lower()
+
+
+def test_heading_matches_rank_first(index: SearchIndex) -> None:
+    hits = index.search("sentence order prediction")
+    assert (hits[0].lesson_slug, hits[0].anchor) == ("albert", "sentence-order-prediction")
+
+
+def test_prefixes_match(index: SearchIndex) -> None:
+    assert any(hit.lesson_slug == "distilbert" for hit in index.search("distil"))
+
+
+def test_snippets_are_escaped(index: SearchIndex) -> None:
+    for hit in index.search("attention"):
+        without_marks = hit.snippet_html.replace("<mark>", "").replace("</mark>", "")
+        assert "<" not in without_marks
+
+
+def test_search_page_highlights(client: TestClient) -> None:
+    response = client.get("/search", params={"q": "disentangled"})
+    assert response.status_code == 200
+    assert 'href="/lessons/deberta#' in response.text
+    assert "<mark>" in response.text
+
+
+def test_search_page_without_query_shows_the_form(client: TestClient) -> None:
+    response = client.get("/search")
+    assert response.status_code == 200
+    assert 'name="q"' in response.text
+
+
+def test_search_page_overlong_query_says_why(client: TestClient) -> None:
+    response = client.get("/search", params={"q": "bert " * 60})
+    assert response.status_code == 422
+    assert f"keep it under {MAX_QUERY_LENGTH}" in response.text
+
+
+def test_search_api(client: TestClient) -> None:
+    body = client.get("/api/v1/search", params={"q": "dynamic masking"}).json()
+    assert body["count"] == len(body["results"]) > 0
+    top = body["results"][0]
+    assert top["lesson"] == "roberta"
+    assert top["url"] == "/lessons/roberta#dynamic-masking"
+
+
+@pytest.mark.parametrize("query", ["", "x" * 500, "***", "\""])
+def test_search_api_bad_query_is_422_problem(client: TestClient, query: str) -> None:
+    response = client.get("/api/v1/search", params={"q": query})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("query", ["NEAR(", "a AND OR NOT b", "-bert", "^x", "ümlaut ñ", "'; DROP TABLE x; --"])
+def test_odd_queries_never_fail(client: TestClient, query: str) -> None:
+    assert client.get("/api/v1/search", params={"q": query}).status_code == 200
+    assert client.get("/search", params={"q": query}).status_code == 200

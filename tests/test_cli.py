@@ -1,0 +1,66 @@
+"""The ``bertprep`` command, run as a real process."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import CONTENT_DIR, LessonWriter
+from tests.live import bertprep, free_port, live_server
+
+
+def test_check_passes_on_the_real_content() -> None:
+    result = bertprep("check", env={})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: ")
+
+
+def _broken_content(tmp_path: Path, write_lesson: LessonWriter) -> Path:
+    shutil.copytree(CONTENT_DIR, tmp_path / "content", dirs_exist_ok=True)
+    write_lesson("09-broken.md", front='title: "Broken"\norder: 9\nsources: [{title: "P", arxiv: "1810.04805"}]\n')
+    return tmp_path / "content"
+
+
+def test_check_reports_path_line_message_and_exits_1(tmp_path: Path, write_lesson: LessonWriter) -> None:
+    content = _broken_content(tmp_path, write_lesson)
+    result = bertprep("check", "--content-dir", str(content), env={})
+    assert result.returncode == 1
+    first = result.stderr.splitlines()[0]
+    assert first.endswith("09-broken.md:1: front matter is missing required field 'summary'"), result.stderr
+
+
+def test_serve_refuses_invalid_content_with_the_same_message(tmp_path: Path, write_lesson: LessonWriter) -> None:
+    content = _broken_content(tmp_path, write_lesson)
+    env = {"BERTPREP_CONTENT_DIR": str(content), "BERTPREP_DATA_DIR": str(tmp_path / "data")}
+    checked = bertprep("check", env=env)
+    served = bertprep("serve", "--port", str(free_port()), env=env, timeout=30)
+    assert served.returncode == 1
+    assert "09-broken.md:1: front matter is missing required field 'summary'" in served.stderr
+    assert served.stderr.splitlines()[0] == checked.stderr.splitlines()[0]
+
+
+def test_serve_in_production_without_a_key_refuses(tmp_path: Path) -> None:
+    env = {"BERTPREP_ENV": "production", "BERTPREP_DATA_DIR": str(tmp_path)}
+    result = bertprep("serve", "--port", str(free_port()), env=env, timeout=30)
+    assert result.returncode == 1
+    assert "BERTPREP_SECRET_KEY must be set" in result.stderr
+
+
+def test_serve_honours_port_and_data_survives_restart(tmp_path: Path) -> None:
+    with live_server(tmp_path / "data") as base:
+        assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
+        page = httpx.get(f"{base}/lessons/distilbert")
+        assert page.status_code == 200 and "<math" in page.text
+    assert (tmp_path / "data" / "bertprep.db").exists()
+    key = (tmp_path / "data" / "secret_key").read_text()
+    with live_server(tmp_path / "data") as base:
+        assert httpx.get(f"{base}/readyz").json()["status"] == "ready"
+    assert (tmp_path / "data" / "secret_key").read_text() == key
+
+
+def test_migrate_down_and_up(tmp_path: Path) -> None:
+    env = {"BERTPREP_DATA_DIR": str(tmp_path)}
+    assert "database at 0001" in bertprep("migrate", env=env).stdout
+    assert "database at base" in bertprep("migrate", "base", "--down", env=env).stdout
