@@ -48,7 +48,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy app
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python bench/http.py
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -17,6 +17,7 @@ from app.content import ContentIndex
 
 __all__ = [
     "STATIC_DIR",
+    "PageCache",
     "TEMPLATES_DIR",
     "ContentDep",
     "asset_url_factory",
@@ -62,7 +63,30 @@ def make_templates(static: Callable[[str], str], *, debug: bool) -> Jinja2Templa
     return Jinja2Templates(env=env)
 
 
-def get_content(request: Request) -> ContentIndex:
+class PageCache:
+    """Rendered pages that depend on nothing but the immutable content, keyed by path.
+
+    A lesson page is the same bytes for every visitor until the process restarts, so it is
+    rendered on first request and served from memory afterwards. Anything per-visitor must not
+    go through this cache. Disabled (``enabled=False``) in debug, where templates reload.
+    """
+
+    def __init__(self, *, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self._pages: dict[str, bytes] = {}
+
+    def get(self, key: str) -> bytes | None:
+        return self._pages.get(key)
+
+    def put(self, key: str, html: str) -> bytes:
+        body = html.encode("utf-8")
+        if self.enabled:
+            self._pages[key] = body
+        return body
+
+
+async def get_content(request: Request) -> ContentIndex:
+    """Async on purpose: a sync dependency costs a thread-pool hop on every request."""
     index: ContentIndex = request.app.state.content
     return index
 

@@ -6,48 +6,62 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.api import problem_responses
+from app.content import ContentIndex
 from app.lessons.schemas import LessonDetail, LessonSummary
-from app.web import ContentDep
+from app.web import ContentDep, PageCache
 
 __all__ = ["api", "pages"]
+
+# Handlers are async: they only read the immutable content index and render a template in
+# microseconds, so running them on the event loop saves a thread-pool hop per request.
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/lessons", tags=["lessons"])
 
 
+# Registered by create_app directly on the app (first route, outside any router) for speed.
+async def lesson_page(request: Request) -> HTMLResponse:
+    """``GET /lessons/{slug}``: the page is rendered once per slug, then served from memory.
+
+    The hottest route reads ``app.state`` and ``path_params`` directly rather than through
+    dependencies and a typed parameter: each of those costs microseconds per request, a
+    measurable share of serving a cached page (bench/pages.py).
+    """
+    slug: str = request.path_params["slug"]
+    content: ContentIndex = request.app.state.content
+    lesson = content.lesson(slug)  # unknown slugs raise NotFound before anything is cached
+    cache: PageCache = request.app.state.page_cache
+    body = cache.get(slug)
+    if body is None:
+        previous, following = content.neighbours(slug)
+        template = request.app.state.templates.get_template("lessons/lesson.html")
+        html = template.render(request=request, lesson=lesson, previous=previous, next=following)
+        body = cache.put(slug, html)
+    return HTMLResponse(body)
+
+
 @pages.get("/", response_class=HTMLResponse)
-def home(request: Request, content: ContentDep) -> HTMLResponse:
+async def home(request: Request, content: ContentDep) -> HTMLResponse:
     return request.app.state.templates.TemplateResponse(
         request, "home.html", {"lessons": content.lessons}
     )
 
 
 @pages.get("/lessons", response_class=HTMLResponse)
-def catalog(request: Request, content: ContentDep) -> HTMLResponse:
+async def catalog(request: Request, content: ContentDep) -> HTMLResponse:
     return request.app.state.templates.TemplateResponse(
         request, "lessons/catalog.html", {"lessons": content.lessons}
     )
 
 
-@pages.get("/lessons/{slug}", response_class=HTMLResponse)
-def lesson_page(request: Request, slug: str, content: ContentDep) -> HTMLResponse:
-    lesson = content.lesson(slug)
-    previous, following = content.neighbours(slug)
-    return request.app.state.templates.TemplateResponse(
-        request,
-        "lessons/lesson.html",
-        {"lesson": lesson, "previous": previous, "next": following},
-    )
-
-
 @api.get("", summary="List lessons in reading order")
-def list_lessons(content: ContentDep) -> list[LessonSummary]:
+async def list_lessons(content: ContentDep) -> list[LessonSummary]:
     return [LessonSummary.of(lesson) for lesson in content.lessons]
 
 
 @api.get("/{slug}", summary="One lesson with its HTML, table of contents and sources",
          responses=problem_responses(404))
-def get_lesson(slug: str, content: ContentDep) -> LessonDetail:
+async def get_lesson(slug: str, content: ContentDep) -> LessonDetail:
     lesson = content.lesson(slug)
     previous, following = content.neighbours(slug)
     return LessonDetail.full(lesson, previous, following)

@@ -44,7 +44,7 @@ def _index(request: Request) -> SearchIndex:
 
 
 @pages.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, q: str = "") -> HTMLResponse:
+async def search_page(request: Request, q: str = "") -> HTMLResponse:
     context: dict[str, object] = {"query": q, "hits": [], "error": None}
     status = 200
     if q.strip():
@@ -59,7 +59,7 @@ def search_page(request: Request, q: str = "") -> HTMLResponse:
 
 
 @api.get("", summary="Search lesson sections", responses=problem_responses(422))
-def search_api(request: Request, q: QueryParam = "") -> SearchResponse:
+async def search_api(request: Request, q: QueryParam = "") -> SearchResponse:
     hits = _index(request).search(q)
     results = [
         SearchResult(
