@@ -13,7 +13,11 @@ from app.content.loader import check_content
 
 __all__ = ["main"]
 
-cli = typer.Typer(help="bertprep: interview preparation for the BERT family.", no_args_is_help=True, add_completion=False)
+cli = typer.Typer(
+    help="bertprep: interview preparation for the BERT family.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
 
 def _checked_content(content_dir: Path) -> ContentIndex:
@@ -28,7 +32,9 @@ def _checked_content(content_dir: Path) -> ContentIndex:
 
 @cli.command()
 def check(
-    content_dir: Annotated[Path | None, typer.Option(help="Content directory (default: BERTPREP_CONTENT_DIR).")] = None,
+    content_dir: Annotated[
+        Path | None, typer.Option(help="Content directory (default: BERTPREP_CONTENT_DIR).")
+    ] = None,
 ) -> None:
     """Validate all content; print 'path:line: message' for each problem and exit 1 if any."""
     index = _checked_content(content_dir or Settings().content_dir)

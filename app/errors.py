@@ -14,13 +14,14 @@ Under ``/api/`` every error is an RFC 9457 ``application/problem+json`` body; el
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 __all__ = [
@@ -83,7 +84,7 @@ def problem_response(
     status: int,
     detail: str,
     errors: Sequence[dict[str, Any]] = (),
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": "about:blank",
@@ -98,14 +99,15 @@ def problem_response(
 
 
 def error_page(
-    request: Request, *, status: int, detail: str, headers: dict[str, str] | None = None
+    request: Request, *, status: int, detail: str, headers: Mapping[str, str] | None = None
 ) -> Response:
-    templates = request.app.state.templates
-    names = [f"errors/{status}.html", "errors/error.html"]
+    templates: Jinja2Templates = request.app.state.templates
+    template = templates.env.select_template([f"errors/{status}.html", "errors/error.html"])
     context = {"status": status, "title": HTTPStatus(status).phrase, "detail": detail}
-    return templates.TemplateResponse(
-        request, templates.env.select_template(names), context, status_code=status, headers=headers
+    response: Response = templates.TemplateResponse(
+        request, str(template.name), context, status_code=status, headers=headers
     )
+    return response
 
 
 def _respond(
@@ -114,10 +116,12 @@ def _respond(
     status: int,
     detail: str,
     errors: Sequence[dict[str, Any]] = (),
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     if wants_problem_json(request):
-        return problem_response(request, status=status, detail=detail, errors=errors, headers=headers)
+        return problem_response(
+            request, status=status, detail=detail, errors=errors, headers=headers
+        )
     return error_page(request, status=status, detail=detail, headers=headers)
 
 

@@ -103,7 +103,9 @@ def create_app(settings: Settings, *, content: ContentIndex | None = None) -> Fa
     app.state.engine = engine
     app.state.schema_head = head_revision(database_url)
     app.state.content = index
-    app.state.search = SearchIndex(index.sections, {l.slug: l.title for l in index.lessons})
+    app.state.search = SearchIndex(
+        index.sections, {lesson.slug: lesson.title for lesson in index.lessons}
+    )
     app.state.templates = make_templates(static, debug=settings.debug)
     app.state.page_cache = PageCache(enabled=not settings.debug)
 
@@ -115,7 +117,11 @@ def create_app(settings: Settings, *, content: ContentIndex | None = None) -> Fa
     # Registered before the /static mount so that it wins for this one path.
     @app.get(f"/static/{GENERATED_CSS}", include_in_schema=False)
     def code_stylesheet() -> Response:
-        return Response(code_css, media_type="text/css", headers={"Cache-Control": "public, max-age=31536000, immutable"})
+        return Response(
+            code_css,
+            media_type="text/css",
+            headers={"Cache-Control": "public, max-age=31536000, immutable"},
+        )
 
     @app.get("/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
@@ -137,11 +143,13 @@ def create_app(settings: Settings, *, content: ContentIndex | None = None) -> Fa
     app.include_router(lessons.api)
     app.include_router(search.pages)
     app.include_router(search.api)
-    app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
+    app.mount(
+        "/static/swagger-ui",
+        StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+        name="swagger-ui",
+    )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
-
-
 
 
 def create_app_from_env() -> FastAPI:

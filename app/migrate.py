@@ -10,7 +10,14 @@ from sqlalchemy.engine import Engine
 
 from app.config import PROJECT_ROOT
 
-__all__ = ["MIGRATIONS_DIR", "alembic_config", "current_revision", "downgrade", "head_revision", "upgrade"]
+__all__ = [
+    "MIGRATIONS_DIR",
+    "alembic_config",
+    "current_revision",
+    "downgrade",
+    "head_revision",
+    "upgrade",
+]
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 

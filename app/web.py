@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -17,12 +18,13 @@ from app.content import ContentIndex
 
 __all__ = [
     "STATIC_DIR",
-    "PageCache",
     "TEMPLATES_DIR",
     "ContentDep",
+    "PageCache",
     "asset_url_factory",
     "get_content",
     "make_templates",
+    "render",
 ]
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -83,6 +85,22 @@ class PageCache:
         if self.enabled:
             self._pages[key] = body
         return body
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    """Render template ``name`` for this request with the app's Jinja environment."""
+    templates: Jinja2Templates = request.app.state.templates
+    response: HTMLResponse = templates.TemplateResponse(
+        request, name, context or {}, status_code=status_code, headers=headers
+    )
+    return response
 
 
 async def get_content(request: Request) -> ContentIndex:

@@ -42,8 +42,16 @@ def free_port() -> int:
 def serve(factory: str, env: dict[str, str]) -> Iterator[str]:
     port = free_port()
     command = [
-        sys.executable, "-m", "uvicorn", factory, "--factory", "--port", str(port),
-        "--no-access-log", "--log-level", "warning",
+        sys.executable,
+        "-m",
+        "uvicorn",
+        factory,
+        "--factory",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
     ]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
     base = f"http://127.0.0.1:{port}"
@@ -64,7 +72,10 @@ def serve(factory: str, env: dict[str, str]) -> Iterator[str]:
 
 def load_wrk(url: str, seconds: float) -> float:
     out = subprocess.run(
-        ["wrk", "-t1", "-c8", f"-d{max(1, round(seconds))}s", url], capture_output=True, text=True, check=True
+        ["wrk", "-t1", "-c8", f"-d{max(1, round(seconds))}s", url],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)
     if not match:
@@ -101,12 +112,22 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         env = {"BERTPREP_DATA_DIR": tmp}
-        subprocess.run([sys.executable, "-m", "app", "migrate"], cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "app", "migrate"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            check=True,
+            capture_output=True,
+        )
         with serve("app.main:create_app_from_env", env) as ours:
             body = httpx.get(ours + args.path).content
             body_file = Path(tmp) / "body.html"
             body_file.write_bytes(body)
-            bare_env = {"BENCH_BODY_FILE": str(body_file), "BENCH_PATH": args.path, "PYTHONPATH": str(ROOT)}
+            bare_env = {
+                "BENCH_BODY_FILE": str(body_file),
+                "BENCH_PATH": args.path,
+                "PYTHONPATH": str(ROOT),
+            }
             with serve("bench.bare_app:create_bare_app", bare_env) as bare:
                 assert httpx.get(bare + args.path).content == body
                 load(ours + args.path, 1)  # warm both up
@@ -118,11 +139,19 @@ def main() -> None:
 
     ratio = statistics.median(ours_rps) / statistics.median(bare_rps)
     paired = statistics.median(o / b for o, b in zip(ours_rps, bare_rps, strict=True))
-    print(f"page: {args.path} ({len(body):,} bytes); client: {client}; {args.rounds} rounds x {args.seconds:g} s each")
-    print(f"bertprep lesson page : {statistics.median(ours_rps):8.0f} req/s  (rounds: {', '.join(f'{r:.0f}' for r in ours_rps)})")
-    print(f"bare FastAPI, same bytes: {statistics.median(bare_rps):5.0f} req/s  (rounds: {', '.join(f'{r:.0f}' for r in bare_rps)})")
+    print(
+        f"page: {args.path} ({len(body):,} bytes); client: {client}; {args.rounds} rounds x {args.seconds:g} s each"
+    )
+    print(
+        f"bertprep lesson page : {statistics.median(ours_rps):8.0f} req/s  (rounds: {', '.join(f'{r:.0f}' for r in ours_rps)})"
+    )
+    print(
+        f"bare FastAPI, same bytes: {statistics.median(bare_rps):5.0f} req/s  (rounds: {', '.join(f'{r:.0f}' for r in bare_rps)})"
+    )
     print(f"ratio of medians: {ratio:.2f}; median of per-round ratios: {paired:.2f}")
-    print(f"ratio: {ratio:.2f}  (target >= {TARGET}) -> {'OK' if ratio >= TARGET else 'BELOW TARGET'}")
+    print(
+        f"ratio: {ratio:.2f}  (target >= {TARGET}) -> {'OK' if ratio >= TARGET else 'BELOW TARGET'}"
+    )
 
 
 if __name__ == "__main__":

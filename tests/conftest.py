@@ -55,7 +55,9 @@ def write_lesson(tmp_path: Path) -> LessonWriter:
     lessons = tmp_path / "content" / "lessons"
     lessons.mkdir(parents=True, exist_ok=True)
 
-    def write(name: str, *, front: str | None = None, body: str = "Intro.\n\n## Part\n\nText.\n") -> Path:
+    def write(
+        name: str, *, front: str | None = None, body: str = "Intro.\n\n## Part\n\nText.\n"
+    ) -> Path:
         number = int(name[:2]) if name[:2].isdigit() else 1
         slug = name[3:-3] if name.endswith(".md") else name
         if front is None:

@@ -23,7 +23,9 @@ def free_port() -> int:
         return port
 
 
-def bertprep(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def bertprep(
+    *args: str, env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "app", *args],
         cwd=PROJECT_ROOT,

@@ -19,19 +19,28 @@ def test_check_passes_on_the_real_content() -> None:
 
 def _broken_content(tmp_path: Path, write_lesson: LessonWriter) -> Path:
     shutil.copytree(CONTENT_DIR, tmp_path / "content", dirs_exist_ok=True)
-    write_lesson("09-broken.md", front='title: "Broken"\norder: 9\nsources: [{title: "P", arxiv: "1810.04805"}]\n')
+    write_lesson(
+        "09-broken.md",
+        front='title: "Broken"\norder: 9\nsources: [{title: "P", arxiv: "1810.04805"}]\n',
+    )
     return tmp_path / "content"
 
 
-def test_check_reports_path_line_message_and_exits_1(tmp_path: Path, write_lesson: LessonWriter) -> None:
+def test_check_reports_path_line_message_and_exits_1(
+    tmp_path: Path, write_lesson: LessonWriter
+) -> None:
     content = _broken_content(tmp_path, write_lesson)
     result = bertprep("check", "--content-dir", str(content), env={})
     assert result.returncode == 1
     first = result.stderr.splitlines()[0]
-    assert first.endswith("09-broken.md:1: front matter is missing required field 'summary'"), result.stderr
+    assert first.endswith("09-broken.md:1: front matter is missing required field 'summary'"), (
+        result.stderr
+    )
 
 
-def test_serve_refuses_invalid_content_with_the_same_message(tmp_path: Path, write_lesson: LessonWriter) -> None:
+def test_serve_refuses_invalid_content_with_the_same_message(
+    tmp_path: Path, write_lesson: LessonWriter
+) -> None:
     content = _broken_content(tmp_path, write_lesson)
     env = {"BERTPREP_CONTENT_DIR": str(content), "BERTPREP_DATA_DIR": str(tmp_path / "data")}
     checked = bertprep("check", env=env)

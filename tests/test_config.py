@@ -48,4 +48,6 @@ def test_production_refuses_to_start_without_a_key(tmp_path: Path) -> None:
 def test_readme_documents_every_setting() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     for name in Settings.model_fields:
-        assert f"`BERTPREP_{name.upper()}`" in readme, f"README.md does not document BERTPREP_{name.upper()}"
+        assert f"`BERTPREP_{name.upper()}`" in readme, (
+            f"README.md does not document BERTPREP_{name.upper()}"
+        )

@@ -72,7 +72,9 @@ class ContentIndex:
 
     def __init__(self, lessons: tuple[Lesson, ...]) -> None:
         self.lessons = tuple(sorted(lessons, key=lambda lesson: lesson.order))
-        self._by_slug: Mapping[str, Lesson] = MappingProxyType({l.slug: l for l in self.lessons})
+        self._by_slug: Mapping[str, Lesson] = MappingProxyType(
+            {lesson.slug: lesson for lesson in self.lessons}
+        )
 
     def __len__(self) -> int:
         return len(self.lessons)

@@ -90,9 +90,7 @@ def _read_lesson(path: Path, slug: str) -> tuple[_Draft | None, list[Problem]]:
     except FrontMatterError as exc:
         return None, [Problem(shown, exc.line, exc.message)]
     rendered = render_markdown(front.body)
-    problems = [
-        Problem(shown, front.body_line + p.line - 1, p.message) for p in rendered.problems
-    ]
+    problems = [Problem(shown, front.body_line + p.line - 1, p.message) for p in rendered.problems]
     try:
         meta = LessonMeta.model_validate(front.data)
     except ValidationError as exc:
@@ -107,15 +105,21 @@ def _link_problems(draft: _Draft, anchors: dict[str, frozenset[str]]) -> Iterabl
         line = draft.body_line + link.line - 1
         target, _, anchor = link.href.partition("#")
         if target == "" and anchor and anchor not in own:
-            yield Problem(draft.path, line, f"broken link {link.href!r}: no heading with that anchor here")
+            yield Problem(
+                draft.path, line, f"broken link {link.href!r}: no heading with that anchor here"
+            )
         if not target.startswith("/lessons/"):
             continue
         slug = target.removeprefix("/lessons/").strip("/")
         if slug not in anchors:
-            yield Problem(draft.path, line, f"broken link {link.href!r}: there is no lesson '{slug}'")
+            yield Problem(
+                draft.path, line, f"broken link {link.href!r}: there is no lesson '{slug}'"
+            )
         elif anchor and anchor not in anchors[slug]:
             yield Problem(
-                draft.path, line, f"broken link {link.href!r}: lesson '{slug}' has no section '#{anchor}'"
+                draft.path,
+                line,
+                f"broken link {link.href!r}: lesson '{slug}' has no section '#{anchor}'",
             )
 
 
@@ -131,7 +135,8 @@ def _to_lesson(draft: _Draft) -> Lesson:
         html=rendered.html,
         toc=tuple(TocEntry(h.level, h.anchor, h.text) for h in rendered.headings if h.level <= 3),
         sections=tuple(
-            Section(draft.slug, s.anchor, s.heading or meta.title, s.text) for s in rendered.sections
+            Section(draft.slug, s.anchor, s.heading or meta.title, s.text)
+            for s in rendered.sections
         ),
         word_count=rendered.word_count,
         path=draft.path,
@@ -147,14 +152,20 @@ def _collect(content_dir: Path) -> tuple[list[_Draft], list[Problem]]:
     for path in sorted(lessons_dir.glob("*.md")):
         match = LESSON_FILE.match(path.name)
         if match is None:
-            problems.append(Problem(_display(path), 1, "lesson file names look like 'NN-slug.md' (e.g. 01-bert.md)"))
+            problems.append(
+                Problem(
+                    _display(path), 1, "lesson file names look like 'NN-slug.md' (e.g. 01-bert.md)"
+                )
+            )
             continue
         draft, found = _read_lesson(path, match["slug"])
         problems += found
         if draft is not None:
             drafts.append(draft)
     if not drafts and not problems:
-        problems.append(Problem(_display(lessons_dir), 1, "no lessons found (add NN-slug.md files)"))
+        problems.append(
+            Problem(_display(lessons_dir), 1, "no lessons found (add NN-slug.md files)")
+        )
     return drafts, problems
 
 
@@ -164,11 +175,23 @@ def _uniqueness_problems(drafts: list[_Draft]) -> tuple[list[_Draft], list[Probl
     by_order: dict[int, _Draft] = {}
     for draft in drafts:
         if draft.slug in by_slug:
-            problems.append(Problem(draft.path, 1, f"duplicate slug '{draft.slug}' (also {by_slug[draft.slug].path})"))
+            problems.append(
+                Problem(
+                    draft.path,
+                    1,
+                    f"duplicate slug '{draft.slug}' (also {by_slug[draft.slug].path})",
+                )
+            )
             continue
         if draft.meta.order in by_order:
             line = draft.key_lines.get("order", 1)
-            problems.append(Problem(draft.path, line, f"duplicate order {draft.meta.order} (also {by_order[draft.meta.order].path})"))
+            problems.append(
+                Problem(
+                    draft.path,
+                    line,
+                    f"duplicate order {draft.meta.order} (also {by_order[draft.meta.order].path})",
+                )
+            )
         by_slug[draft.slug] = draft
         by_order.setdefault(draft.meta.order, draft)
     return list(by_slug.values()), problems
@@ -195,5 +218,3 @@ def load_content(content_dir: Path) -> ContentIndex:
     if index is None:
         raise ContentInvalid(problems)
     return index
-
-

@@ -31,8 +31,8 @@ from pygments.util import ClassNotFound
 __all__ = [
     "CALLOUT_TYPES",
     "Heading",
-    "Link",
     "LineProblem",
+    "Link",
     "Rendered",
     "SectionText",
     "pygments_css",
@@ -161,7 +161,9 @@ def _math_html(latex: str, *, display: bool) -> str:
     try:
         mathml = latex_to_mathml(latex.strip(), display="block" if display else "inline")
     except Exception as exc:  # latex2mathml raises many unrelated types for malformed input
-        raise ValueError(f"math does not convert ({type(exc).__name__}): ${latex.strip()}$") from exc
+        raise ValueError(
+            f"math does not convert ({type(exc).__name__}): ${latex.strip()}$"
+        ) from exc
     bad = _UNCONVERTED.search(mathml)
     if bad:
         what = "alignment '&'" if bad.group(1) == "&" else f"command {bad.group(1)}"
@@ -172,7 +174,9 @@ def _math_html(latex: str, *, display: bool) -> str:
 def _code_html(code: str, language: str) -> str:
     lexer = get_lexer_by_name(language)  # raises ClassNotFound
     label = html.escape(language)
-    return f'<div class="code-block" data-lang="{label}">{highlight(code, lexer, _FORMATTER)}</div>\n'
+    return (
+        f'<div class="code-block" data-lang="{label}">{highlight(code, lexer, _FORMATTER)}</div>\n'
+    )
 
 
 class _Walker:
@@ -205,7 +209,10 @@ class _Walker:
         elif token.type == "admonition_open" and token.meta.get("tag") not in CALLOUT_TYPES:
             allowed = ", ".join(CALLOUT_TYPES)
             self.problems.append(
-                LineProblem(span[0] + 1, f"unknown callout type {token.meta.get('tag')!r} (use one of: {allowed})")
+                LineProblem(
+                    span[0] + 1,
+                    f"unknown callout type {token.meta.get('tag')!r} (use one of: {allowed})",
+                )
             )
         elif token.type == "inline" and token.children is not None:
             if index > 0 and tokens[index - 1].type == "heading_open":
@@ -226,9 +233,19 @@ class _Walker:
         level = int(token.tag[1])
         text = inline.content.strip()
         if level == 1:
-            self.problems.append(LineProblem(span[0] + 1, "no '# ' headings in the body: the title comes from front matter; start sections at '## '"))
+            self.problems.append(
+                LineProblem(
+                    span[0] + 1,
+                    "no '# ' headings in the body: the title comes from front matter; start sections at '## '",
+                )
+            )
         elif level > self.level + 1:
-            self.problems.append(LineProblem(span[0] + 1, f"heading level jumps from h{self.level} to h{level}: use {'#' * (self.level + 1)} here"))
+            self.problems.append(
+                LineProblem(
+                    span[0] + 1,
+                    f"heading level jumps from h{self.level} to h{level}: use {'#' * (self.level + 1)} here",
+                )
+            )
         self.level = level
         anchor = str(token.attrGet("id") or slugify(text))
         self.headings.append(Heading(level, anchor, text))
@@ -252,13 +269,20 @@ class _Walker:
         escaped = f"<pre><code>{html.escape(token.content)}</code></pre>\n"
         if not language:
             token.meta["html"] = escaped
-            self.problems.append(LineProblem(span[0] + 1, "fenced code needs a language (```python, ```text …)"))
+            self.problems.append(
+                LineProblem(span[0] + 1, "fenced code needs a language (```python, ```text …)")
+            )
             return
         try:
             token.meta["html"] = _code_html(token.content, language)
         except ClassNotFound:
             token.meta["html"] = escaped
-            self.problems.append(LineProblem(span[0] + 1, f"unknown code language {language!r} (Pygments has no lexer for it)"))
+            self.problems.append(
+                LineProblem(
+                    span[0] + 1,
+                    f"unknown code language {language!r} (Pygments has no lexer for it)",
+                )
+            )
 
 
 def render_markdown(source: str) -> Rendered:
@@ -280,9 +304,11 @@ def render_markdown(source: str) -> Rendered:
 
 def pygments_css() -> str:
     """Code colours for the light theme, and for the dark one (system preference or toggle)."""
-    light = HtmlFormatter(style="friendly").get_style_defs(f".{CODE_CSS_CLASS}")
-    dark = HtmlFormatter(style="github-dark").get_style_defs(f'[data-theme="dark"] .{CODE_CSS_CLASS}')
-    dark_auto = HtmlFormatter(style="github-dark").get_style_defs(
+    light = HtmlFormatter(style="friendly").get_style_defs(f".{CODE_CSS_CLASS}")  # type: ignore[no-untyped-call]
+    dark = HtmlFormatter(style="github-dark").get_style_defs(  # type: ignore[no-untyped-call]
+        f'[data-theme="dark"] .{CODE_CSS_CLASS}'
+    )
+    dark_auto = HtmlFormatter(style="github-dark").get_style_defs(  # type: ignore[no-untyped-call]
         f':root:not([data-theme="light"]) .{CODE_CSS_CLASS}'
     )
     return f"{light}\n{dark}\n@media (prefers-color-scheme: dark) {{\n{dark_auto}\n}}\n"

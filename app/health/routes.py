@@ -42,8 +42,12 @@ def readyz(request: Request) -> JSONResponse:
     try:
         ping(state.engine)
         revision = current_revision(state.engine)
-        database = "ok" if revision == state.schema_head else (
-            f"schema at {revision or 'empty'}, expected {state.schema_head}: run 'bertprep migrate'"
+        database = (
+            "ok"
+            if revision == state.schema_head
+            else (
+                f"schema at {revision or 'empty'}, expected {state.schema_head}: run 'bertprep migrate'"
+            )
         )
     except SQLAlchemyError as exc:
         database = f"unreachable: {type(exc).__name__}"

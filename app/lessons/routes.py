@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from app.api import problem_responses
 from app.content import ContentIndex
 from app.lessons.schemas import LessonDetail, LessonSummary
-from app.web import ContentDep, PageCache
+from app.web import ContentDep, PageCache, render
 
 __all__ = ["api", "pages"]
 
@@ -42,16 +42,12 @@ async def lesson_page(request: Request) -> HTMLResponse:
 
 @pages.get("/", response_class=HTMLResponse)
 async def home(request: Request, content: ContentDep) -> HTMLResponse:
-    return request.app.state.templates.TemplateResponse(
-        request, "home.html", {"lessons": content.lessons}
-    )
+    return render(request, "home.html", {"lessons": content.lessons})
 
 
 @pages.get("/lessons", response_class=HTMLResponse)
 async def catalog(request: Request, content: ContentDep) -> HTMLResponse:
-    return request.app.state.templates.TemplateResponse(
-        request, "lessons/catalog.html", {"lessons": content.lessons}
-    )
+    return render(request, "lessons/catalog.html", {"lessons": content.lessons})
 
 
 @api.get("", summary="List lessons in reading order")
@@ -59,8 +55,11 @@ async def list_lessons(content: ContentDep) -> list[LessonSummary]:
     return [LessonSummary.of(lesson) for lesson in content.lessons]
 
 
-@api.get("/{slug}", summary="One lesson with its HTML, table of contents and sources",
-         responses=problem_responses(404))
+@api.get(
+    "/{slug}",
+    summary="One lesson with its HTML, table of contents and sources",
+    responses=problem_responses(404),
+)
 async def get_lesson(slug: str, content: ContentDep) -> LessonDetail:
     lesson = content.lesson(slug)
     previous, following = content.neighbours(slug)

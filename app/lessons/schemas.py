@@ -51,7 +51,9 @@ class LessonDetail(LessonSummary):
     next: str | None
 
     @classmethod
-    def full(cls, lesson: Lesson, previous: Lesson | None, following: Lesson | None) -> LessonDetail:
+    def full(
+        cls, lesson: Lesson, previous: Lesson | None, following: Lesson | None
+    ) -> LessonDetail:
         return cls(
             **LessonSummary.of(lesson).model_dump(),
             html=lesson.html,

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from app.api import problem_responses
 from app.errors import InvalidInput
 from app.search.index import MAX_QUERY_LENGTH, SearchIndex
+from app.web import render
 
 __all__ = ["api", "pages"]
 
@@ -18,7 +19,8 @@ pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/search", tags=["search"])
 
 QueryParam = Annotated[
-    str, Query(description=f"Words to find in lesson sections (at most {MAX_QUERY_LENGTH} characters).")
+    str,
+    Query(description=f"Words to find in lesson sections (at most {MAX_QUERY_LENGTH} characters)."),
 ]
 
 
@@ -53,9 +55,7 @@ async def search_page(request: Request, q: str = "") -> HTMLResponse:
         except InvalidInput as exc:
             context["error"] = exc.message
             status = 422
-    return request.app.state.templates.TemplateResponse(
-        request, "search/results.html", context, status_code=status
-    )
+    return render(request, "search/results.html", context, status_code=status)
 
 
 @api.get("", summary="Search lesson sections", responses=problem_responses(422))

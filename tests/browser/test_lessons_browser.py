@@ -19,11 +19,15 @@ def base_url(tmp_path: Path) -> Iterator[str]:
         yield base
 
 
-def test_deberta_lesson_math_dark_mode_and_next(browser: Any, base_url: str, artifacts: Path) -> None:
+def test_deberta_lesson_math_dark_mode_and_next(
+    browser: Any, base_url: str, artifacts: Path
+) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")
     page = context.new_page()
     errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
     page.goto(f"{base_url}/lessons/deberta")
     assert page.locator("h1").inner_text().startswith("DeBERTa")
 
@@ -51,7 +55,9 @@ def test_deberta_lesson_math_dark_mode_and_next(browser: Any, base_url: str, art
     context.close()
 
 
-def test_search_from_the_header_and_keyboard_skip_link(browser: Any, base_url: str, artifacts: Path) -> None:
+def test_search_from_the_header_and_keyboard_skip_link(
+    browser: Any, base_url: str, artifacts: Path
+) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{base_url}/")
     page.keyboard.press("Tab")

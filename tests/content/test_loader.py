@@ -47,7 +47,9 @@ def test_formula_lessons_render_their_formulas_as_mathml(slug: str, formula: str
     assert formula in html
 
 
-def test_lessons_are_ordered_and_have_neighbours(tmp_path: Path, write_lesson: LessonWriter) -> None:
+def test_lessons_are_ordered_and_have_neighbours(
+    tmp_path: Path, write_lesson: LessonWriter
+) -> None:
     write_lesson("02-second.md")
     write_lesson("01-first.md")
     write_lesson("03-third.md")
@@ -66,8 +68,12 @@ def _problems(tmp_path: Path) -> list[str]:
     return [f"{p.path.name}:{p.line}: {p.message}" for p in problems]
 
 
-def test_missing_field_points_at_the_front_matter(tmp_path: Path, write_lesson: LessonWriter) -> None:
-    write_lesson("01-a.md", front='title: "A"\norder: 1\nsources: [{title: "P", arxiv: "1810.04805"}]\n')
+def test_missing_field_points_at_the_front_matter(
+    tmp_path: Path, write_lesson: LessonWriter
+) -> None:
+    write_lesson(
+        "01-a.md", front='title: "A"\norder: 1\nsources: [{title: "P", arxiv: "1810.04805"}]\n'
+    )
     assert _problems(tmp_path) == ["01-a.md:1: front matter is missing required field 'summary'"]
 
 
@@ -112,7 +118,9 @@ def test_unclosed_and_missing_front_matter(tmp_path: Path) -> None:
     ]
 
 
-def test_body_problems_are_offset_past_the_front_matter(tmp_path: Path, write_lesson: LessonWriter) -> None:
+def test_body_problems_are_offset_past_the_front_matter(
+    tmp_path: Path, write_lesson: LessonWriter
+) -> None:
     path = write_lesson("01-a.md", body="Intro.\n\n## Part\n\nBad $\\frac{1}{$ math.\n")
     line_of_math = path.read_text().splitlines().index("Bad $\\frac{1}{$ math.") + 1
     problems = _problems(tmp_path)
@@ -123,7 +131,10 @@ def test_body_problems_are_offset_past_the_front_matter(tmp_path: Path, write_le
 def test_duplicate_slug_and_order(tmp_path: Path, write_lesson: LessonWriter) -> None:
     write_lesson("01-a.md")
     write_lesson("02-a.md")
-    write_lesson("03-b.md", front='title: "B"\nsummary: "S"\norder: 1\nsources: [{title: "P", arxiv: "1810.04805"}]\n')
+    write_lesson(
+        "03-b.md",
+        front='title: "B"\nsummary: "S"\norder: 1\nsources: [{title: "P", arxiv: "1810.04805"}]\n',
+    )
     problems = _problems(tmp_path)
     assert any(p.startswith("02-a.md:1: duplicate slug 'a'") for p in problems)
     assert any(p.startswith("03-b.md:4: duplicate order 1") for p in problems)
@@ -152,7 +163,9 @@ def test_bad_file_name_and_empty_directory(tmp_path: Path) -> None:
     lessons.mkdir(parents=True)
     assert _problems(tmp_path) == ["lessons:1: no lessons found (add NN-slug.md files)"]
     (lessons / "Intro.md").write_text("---\n---\n")
-    assert _problems(tmp_path) == ["Intro.md:1: lesson file names look like 'NN-slug.md' (e.g. 01-bert.md)"]
+    assert _problems(tmp_path) == [
+        "Intro.md:1: lesson file names look like 'NN-slug.md' (e.g. 01-bert.md)"
+    ]
 
 
 def test_load_content_raises_with_every_problem(tmp_path: Path, write_lesson: LessonWriter) -> None:

@@ -96,7 +96,9 @@ def test_problems_carry_the_line(source: str, line: int, fragment: str) -> None:
 
 def test_links_are_collected_with_their_line() -> None:
     rendered = render_markdown("One.\n\nSee\n[BERT](/lessons/bert#architecture) here.\n")
-    assert [(link.href, link.line) for link in rendered.links] == [("/lessons/bert#architecture", 4)]
+    assert [(link.href, link.line) for link in rendered.links] == [
+        ("/lessons/bert#architecture", 4)
+    ]
 
 
 def test_code_css_covers_light_and_dark_themes() -> None:

@@ -25,7 +25,11 @@ def test_get_lesson_has_html_toc_and_sources(client: TestClient) -> None:
     body = client.get("/api/v1/lessons/deberta").json()
     assert body["slug"] == "deberta"
     assert "<math" in body["html"]
-    assert {"level": 2, "anchor": "disentangled-attention", "text": "Disentangled attention"} in body["toc"]
+    assert {
+        "level": 2,
+        "anchor": "disentangled-attention",
+        "text": "Disentangled attention",
+    } in body["toc"]
     assert any(source["arxiv"] == "2006.03654" for source in body["sources"])
     assert body["sources"][0]["url"].startswith("https://arxiv.org/abs/")
     assert body["previous"] == "albert"
@@ -56,7 +60,13 @@ def test_wrong_method_is_problem_json(client: TestClient) -> None:
 
 def test_openapi_lists_the_api(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
-    assert {"/api/v1/lessons", "/api/v1/lessons/{slug}", "/api/v1/search", "/healthz", "/readyz"} <= set(spec["paths"])
+    assert {
+        "/api/v1/lessons",
+        "/api/v1/lessons/{slug}",
+        "/api/v1/search",
+        "/healthz",
+        "/readyz",
+    } <= set(spec["paths"])
     not_found = spec["paths"]["/api/v1/lessons/{slug}"]["get"]["responses"]["404"]
     assert "application/problem+json" in not_found["content"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -60,7 +61,7 @@ def test_every_lesson_page_renders_with_landmarks_and_ordered_headings(
     assert '<nav class="main-nav" aria-label="Main">' in html
     levels = [int(level) for level in re.findall(r"<h([1-6])[ >]", html)]
     assert levels[0] == 1 and levels.count(1) == 1
-    assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+    assert all(b <= a + 1 for a, b in itertools.pairwise(levels)), levels
 
 
 def test_unknown_lesson_is_a_404_page(client: TestClient) -> None:
