@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 
-__all__ = ["ProblemDetail", "problem_responses"]
+__all__ = ["ProblemDetail", "install_problem_openapi", "problem_responses"]
 
 
 class ProblemDetail(BaseModel):
@@ -41,3 +43,37 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in statuses
     }
+
+
+def install_problem_openapi(app: FastAPI) -> None:
+    """Make the OpenAPI document say what the API really sends for validation errors.
+
+    FastAPI documents every 422 as ``application/json`` ``HTTPValidationError``; our handler
+    answers ``application/problem+json`` (see app/errors.py). Rewrite those entries once.
+    """
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            summary=app.summary,
+            description=app.description,
+            routes=app.routes,
+        )
+        problem = {"$ref": "#/components/schemas/ProblemDetail"}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                invalid = operation.get("responses", {}).get("422")
+                if invalid is not None:
+                    invalid["content"] = {"application/problem+json": {"schema": problem}}
+                    invalid["description"] = _DESCRIPTIONS[422]
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("ProblemDetail", ProblemDetail.model_json_schema())
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
+from app.api import install_problem_openapi
 from app.config import Settings, resolve_secret_key
 from app.content import ContentIndex, load_content
 from app.content.markdown import pygments_css
@@ -110,6 +111,7 @@ def create_app(settings: Settings, *, content: ContentIndex | None = None) -> Fa
     app.state.page_cache = PageCache(enabled=not settings.debug)
 
     install_error_handlers(app)
+    install_problem_openapi(app)
     app.add_middleware(SecurityHeaders)
 
     code_css = generated[GENERATED_CSS]

@@ -73,3 +73,16 @@ def test_migrate_down_and_up(tmp_path: Path) -> None:
     env = {"BERTPREP_DATA_DIR": str(tmp_path)}
     assert "database at 0001" in bertprep("migrate", env=env).stdout
     assert "database at base" in bertprep("migrate", "base", "--down", env=env).stdout
+
+
+def test_readme_documents_every_command() -> None:
+    from typer.main import get_command
+
+    from app.cli import cli
+    from app.config import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    commands = get_command(cli).commands  # type: ignore[attr-defined]
+    assert set(commands) == {"serve", "migrate", "check"}
+    for name in commands:
+        assert f"`bertprep {name}" in readme, f"README.md does not document 'bertprep {name}'"

@@ -74,3 +74,16 @@ def test_search_from_the_header_and_keyboard_skip_link(
     first.locator("a").click()
     page.wait_for_url("**/lessons/deberta#*")
     page.close()
+
+
+def test_api_docs_render_offline(browser: Any, base_url: str, artifacts: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base_url) else None)
+    page.goto(f"{base_url}/docs")
+    page.wait_for_selector(".opblock", timeout=15000)
+    assert page.locator(".opblock").count() >= 5
+    assert "Unable to render" not in page.content()
+    page.screenshot(path=str(artifacts / "api-docs.png"))
+    assert [url for url in outside if not url.startswith("data:")] == []
+    page.close()

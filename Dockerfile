@@ -1,0 +1,35 @@
+# bertprep: slim Python 3.11, non-root, migrations then uvicorn on 0.0.0.0:8000.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    BERTPREP_DATA_DIR=/app/data \
+    PORT=8000
+
+WORKDIR /app
+
+RUN groupadd --system bertprep && useradd --system --gid bertprep --home-dir /app bertprep
+
+# Dependencies first, so editing content or templates does not reinstall them.
+COPY pyproject.toml README.md ./
+COPY app/__init__.py app/__init__.py
+RUN pip install --no-cache-dir -e .
+
+COPY app ./app
+COPY templates ./templates
+COPY static ./static
+COPY content ./content
+COPY migrations ./migrations
+COPY alembic.ini ./
+
+RUN mkdir -p /app/data && chown -R bertprep:bertprep /app/data
+USER bertprep
+VOLUME ["/app/data"]
+EXPOSE 8000
+
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+    CMD python -c "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:${PORT}/healthz', timeout=2).status != 200)"
+
+CMD ["sh", "-c", "bertprep migrate && exec bertprep serve --host 0.0.0.0 --port ${PORT}"]
