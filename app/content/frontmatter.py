@@ -41,9 +41,15 @@ def split_front_matter(text: str) -> FrontMatter:
         node = yaml.compose(source, Loader=yaml.SafeLoader)
         data = yaml.safe_load(source)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # Point at the construct that is broken (an unclosed bracket, say) when YAML names one;
+        # the place it noticed is often the next line.
+        problem = f"invalid YAML: {exc.problem}"
+        if exc.context_mark is not None and exc.problem_mark is not None:
+            noticed = exc.problem_mark.line + 2
+            problem += f" ({exc.context} that starts here; noticed on line {noticed})"
+        mark = exc.context_mark or exc.problem_mark
         line = mark.line + 2 if mark is not None else 1
-        raise FrontMatterError(line, f"invalid YAML: {exc.problem or exc.context}") from None
+        raise FrontMatterError(line, problem) from None
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
         raise FrontMatterError(2, "front matter must be a mapping of 'key: value' lines")
     key_lines = {

@@ -79,28 +79,41 @@ def _meta_problems(path: Path, error: ValidationError, key_lines: dict[str, int]
     return problems
 
 
-def _read_lesson(path: Path, slug: str) -> tuple[_Draft | None, list[Problem]]:
+@dataclass(frozen=True)
+class _Read:
+    """What reading one file gave: a draft when it is usable, its anchors whenever the body parsed."""
+
+    draft: _Draft | None
+    anchors: frozenset[str] | None
+    problems: list[Problem]
+
+
+def _read_lesson(path: Path, slug: str) -> _Read:
     shown = _display(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, [Problem(shown, 1, f"cannot read file: {exc}")]
+        return _Read(None, None, [Problem(shown, 1, f"cannot read file: {exc}")])
     try:
         front = split_front_matter(text)
     except FrontMatterError as exc:
-        return None, [Problem(shown, exc.line, exc.message)]
+        return _Read(None, None, [Problem(shown, exc.line, exc.message)])
     rendered = render_markdown(front.body)
+    anchors = frozenset(h.anchor for h in rendered.headings)
     problems = [Problem(shown, front.body_line + p.line - 1, p.message) for p in rendered.problems]
     try:
         meta = LessonMeta.model_validate(front.data)
     except ValidationError as exc:
-        return None, problems + _meta_problems(shown, exc, front.key_lines)
+        return _Read(None, anchors, problems + _meta_problems(shown, exc, front.key_lines))
     draft = _Draft(shown, slug, meta, front.key_lines, rendered, front.body_line)
-    return draft, problems
+    return _Read(draft, anchors, problems)
 
 
-def _link_problems(draft: _Draft, anchors: dict[str, frozenset[str]]) -> Iterable[Problem]:
-    own = anchors[draft.slug]
+def _link_problems(draft: _Draft, anchors: dict[str, frozenset[str] | None]) -> Iterable[Problem]:
+    """Links to lessons or sections that do not exist. A lesson whose file has problems of its
+    own still counts as existing (None: its sections are unknown), so one broken file does not
+    cascade into errors in every lesson that links to it."""
+    own = anchors[draft.slug] or frozenset()
     for link in draft.rendered.links:
         line = draft.body_line + link.line - 1
         target, _, anchor = link.href.partition("#")
@@ -115,7 +128,7 @@ def _link_problems(draft: _Draft, anchors: dict[str, frozenset[str]]) -> Iterabl
             yield Problem(
                 draft.path, line, f"broken link {link.href!r}: there is no lesson '{slug}'"
             )
-        elif anchor and anchor not in anchors[slug]:
+        elif anchor and (known := anchors[slug]) is not None and anchor not in known:
             yield Problem(
                 draft.path,
                 line,
@@ -143,11 +156,15 @@ def _to_lesson(draft: _Draft) -> Lesson:
     )
 
 
-def _collect(content_dir: Path) -> tuple[list[_Draft], list[Problem]]:
+def _collect(
+    content_dir: Path,
+) -> tuple[list[_Draft], dict[str, frozenset[str] | None], list[Problem]]:
+    """Drafts that are usable, the anchors of every lesson file (None: body unreadable), problems."""
     lessons_dir = content_dir / "lessons"
     if not lessons_dir.is_dir():
-        return [], [Problem(_display(lessons_dir), 1, "lessons directory does not exist")]
+        return [], {}, [Problem(_display(lessons_dir), 1, "lessons directory does not exist")]
     drafts: list[_Draft] = []
+    anchors: dict[str, frozenset[str] | None] = {}
     problems: list[Problem] = []
     for path in sorted(lessons_dir.glob("*.md")):
         match = LESSON_FILE.match(path.name)
@@ -158,15 +175,16 @@ def _collect(content_dir: Path) -> tuple[list[_Draft], list[Problem]]:
                 )
             )
             continue
-        draft, found = _read_lesson(path, match["slug"])
-        problems += found
-        if draft is not None:
-            drafts.append(draft)
+        read = _read_lesson(path, match["slug"])
+        problems += read.problems
+        anchors.setdefault(match["slug"], read.anchors)
+        if read.draft is not None:
+            drafts.append(read.draft)
     if not drafts and not problems:
         problems.append(
             Problem(_display(lessons_dir), 1, "no lessons found (add NN-slug.md files)")
         )
-    return drafts, problems
+    return drafts, anchors, problems
 
 
 def _uniqueness_problems(drafts: list[_Draft]) -> tuple[list[_Draft], list[Problem]]:
@@ -199,12 +217,9 @@ def _uniqueness_problems(drafts: list[_Draft]) -> tuple[list[_Draft], list[Probl
 
 def check_content(content_dir: Path) -> tuple[ContentIndex | None, list[Problem]]:
     """Load and validate; the index is None when any problem was found."""
-    drafts, problems = _collect(content_dir)
+    drafts, anchors, problems = _collect(content_dir)
     unique, found = _uniqueness_problems(drafts)
     problems += found
-    anchors: dict[str, frozenset[str]] = {
-        d.slug: frozenset(h.anchor for h in d.rendered.headings) for d in unique
-    }
     for draft in unique:
         problems.extend(_link_problems(draft, anchors))
     if problems:
