@@ -39,7 +39,7 @@ def check(
     """Validate all content; print 'path:line: message' for each problem and exit 1 if any."""
     index = _checked_content(content_dir or Settings().content_dir)
     sections = sum(len(lesson.sections) for lesson in index.lessons)
-    typer.echo(f"ok: {len(index)} lessons, {sections} sections")
+    typer.echo(f"ok: {len(index)} lessons, {sections} sections, {len(index.questions)} questions")
 
 
 @cli.command()

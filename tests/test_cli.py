@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 
+from app.migrate import head_revision
 from tests.conftest import CONTENT_DIR, LessonWriter
 from tests.live import bertprep, free_port, live_server
 
@@ -71,7 +72,7 @@ def test_serve_honours_port_and_data_survives_restart(tmp_path: Path) -> None:
 
 def test_migrate_down_and_up(tmp_path: Path) -> None:
     env = {"BERTPREP_DATA_DIR": str(tmp_path)}
-    assert "database at 0001" in bertprep("migrate", env=env).stdout
+    assert f"database at {head_revision('sqlite://')}" in bertprep("migrate", env=env).stdout
     assert "database at base" in bertprep("migrate", "base", "--down", env=env).stdout
 
 

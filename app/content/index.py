@@ -1,4 +1,4 @@
-"""The content index: every lesson rendered once, immutable, shared by all requests."""
+"""The content index: every lesson and question rendered once, immutable, shared by all requests."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from app.content.questions import QuestionBank
 from app.errors import NotFound
 
 __all__ = ["ContentIndex", "Lesson", "Section", "Source", "TocEntry"]
@@ -70,8 +71,9 @@ class Lesson:
 class ContentIndex:
     """Lessons in reading order, looked up by slug."""
 
-    def __init__(self, lessons: tuple[Lesson, ...]) -> None:
+    def __init__(self, lessons: tuple[Lesson, ...], questions: QuestionBank | None = None) -> None:
         self.lessons = tuple(sorted(lessons, key=lambda lesson: lesson.order))
+        self.questions = questions if questions is not None else QuestionBank(())
         self._by_slug: Mapping[str, Lesson] = MappingProxyType(
             {lesson.slug: lesson for lesson in self.lessons}
         )

@@ -1,4 +1,4 @@
-"""Read ``content/lessons/NN-slug.md``, validate everything, render once."""
+"""Read ``content/lessons/NN-slug.md`` and ``content/questions/*.yaml``, validate, render once."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from app.content.frontmatter import FrontMatterError, split_front_matter
 from app.content.index import ContentIndex, Lesson, Section, Source, TocEntry
 from app.content.markdown import Rendered, render_markdown
 from app.content.problems import ContentInvalid, Problem
+from app.content.questions import load_questions
 
 __all__ = ["check_content", "load_content"]
 
@@ -222,9 +223,11 @@ def check_content(content_dir: Path) -> tuple[ContentIndex | None, list[Problem]
     problems += found
     for draft in unique:
         problems.extend(_link_problems(draft, anchors))
+    bank, question_problems = load_questions(content_dir / "questions", anchors, _display)
+    problems += question_problems
     if problems:
         return None, sorted(problems)
-    return ContentIndex(tuple(_to_lesson(draft) for draft in unique)), []
+    return ContentIndex(tuple(_to_lesson(draft) for draft in unique), bank), []
 
 
 def load_content(content_dir: Path) -> ContentIndex:

@@ -36,6 +36,7 @@ __all__ = [
     "Rendered",
     "SectionText",
     "pygments_css",
+    "render_fragment",
     "render_markdown",
     "slugify",
 ]
@@ -312,3 +313,12 @@ def pygments_css() -> str:
         f':root:not([data-theme="light"]) .{CODE_CSS_CLASS}'
     )
     return f"{light}\n{dark}\n@media (prefers-color-scheme: dark) {{\n{dark_auto}\n}}\n"
+
+
+def render_fragment(source: str) -> tuple[str, tuple[LineProblem, ...]]:
+    """Render a short text (a question prompt, an option): one paragraph loses its ``<p>``."""
+    rendered = render_markdown(source)
+    html_out = rendered.html.strip()
+    if html_out.startswith("<p>") and html_out.endswith("</p>") and html_out.count("<p>") == 1:
+        html_out = html_out[3:-4]
+    return html_out, rendered.problems

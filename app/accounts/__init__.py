@@ -1,0 +1,1 @@
+"""Learners: guests from the first visit, accounts, sessions, API tokens."""

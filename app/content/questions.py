@@ -1,0 +1,411 @@
+"""The question bank: ``content/questions/<lesson-slug>.yaml``, validated with file and line.
+
+Structure is checked by pydantic models (one per question type, discriminated by ``type``);
+meaning (one correct option, unique ids, anchors that exist, a positive tolerance …) by plain
+code below. Every error is mapped back to the YAML line of the offending value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+
+from app.content.markdown import render_fragment
+from app.content.problems import Problem
+
+__all__ = [
+    "QUESTION_TYPES",
+    "KeyPoint",
+    "Option",
+    "Question",
+    "QuestionBank",
+    "load_questions",
+]
+
+QUESTION_TYPES = ("single", "multiple", "truefalse", "numeric", "order", "open")
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Tag = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=40)]
+LessonRef = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+#[\w-]+$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+
+class OptionIn(_Strict):
+    id: Id
+    text: Text
+    correct: bool = False
+    explanation: Text
+
+
+class ItemIn(_Strict):
+    id: Id
+    text: Text
+
+
+class KeyPointIn(_Strict):
+    id: Id
+    text: Text
+    keywords: Annotated[list[Text], Field(min_length=1)]
+
+
+class _QuestionIn(_Strict):
+    id: Id
+    prompt: Text
+    explanation: Text
+    lesson: LessonRef = Field(description="slug#anchor of the section that teaches it")
+    difficulty: Annotated[int, Field(ge=1, le=3)]
+    tags: list[Tag] = []
+
+
+class SingleIn(_QuestionIn):
+    type: Literal["single"]
+    options: Annotated[list[OptionIn], Field(min_length=2, max_length=8)]
+
+
+class MultipleIn(_QuestionIn):
+    type: Literal["multiple"]
+    options: Annotated[list[OptionIn], Field(min_length=2, max_length=8)]
+
+
+class TrueFalseIn(_QuestionIn):
+    type: Literal["truefalse"]
+    answer: Annotated[bool, Field(strict=True)]
+
+
+class NumericIn(_QuestionIn):
+    type: Literal["numeric"]
+    answer: float
+    tolerance: float
+    unit: str = ""
+
+
+class OrderIn(_QuestionIn):
+    type: Literal["order"]
+    items: Annotated[list[ItemIn], Field(min_length=2, max_length=8)]
+
+
+class OpenIn(_QuestionIn):
+    type: Literal["open"]
+    reference_answer: Text
+    key_points: Annotated[list[KeyPointIn], Field(min_length=1, max_length=8)]
+
+
+QuestionIn = Annotated[
+    SingleIn | MultipleIn | TrueFalseIn | NumericIn | OrderIn | OpenIn, Field(discriminator="type")
+]
+_QUESTION = TypeAdapter(QuestionIn)
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice (single/multiple) or an item to order; ``correct`` is meaningless for items."""
+
+    id: str
+    text: str
+    html: str
+    correct: bool = False
+    explanation_html: str = ""
+
+
+@dataclass(frozen=True)
+class KeyPoint:
+    id: str
+    text: str
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    prompt: str
+    prompt_html: str
+    explanation_html: str
+    lesson: str  # the lesson slug
+    anchor: str
+    difficulty: int
+    tags: tuple[str, ...]
+    content_hash: str
+    options: tuple[Option, ...] = ()  # single, multiple; order: the items in the right order
+    answer_bool: bool | None = None
+    answer_number: float | None = None
+    tolerance: float | None = None
+    unit: str = ""
+    reference_answer_html: str = ""
+    key_points: tuple[KeyPoint, ...] = ()
+    path: Path = field(default=Path(), compare=False)
+
+    @property
+    def lesson_url(self) -> str:
+        return f"/lessons/{self.lesson}#{self.anchor}"
+
+
+class QuestionBank:
+    """All questions, by id and by lesson, in file order."""
+
+    def __init__(self, questions: Iterable[Question]) -> None:
+        self.questions = tuple(questions)
+        self._by_id = {q.id: q for q in self.questions}
+
+    def __len__(self) -> int:
+        return len(self.questions)
+
+    def __contains__(self, question_id: object) -> bool:
+        return question_id in self._by_id
+
+    def get(self, question_id: str) -> Question | None:
+        return self._by_id.get(question_id)
+
+    def for_lesson(self, slug: str) -> tuple[Question, ...]:
+        return tuple(q for q in self.questions if q.lesson == slug)
+
+    @property
+    def lessons(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(q.lesson for q in self.questions))
+
+
+# --- YAML with lines -------------------------------------------------------------------------
+
+
+def _line_at(node: yaml.Node, loc: Iterable[Any]) -> int:
+    """1-based line of the value at a pydantic error location (list indexes and mapping keys).
+
+    For a list or mapping value, the line of its key (``options:``), where an author looks.
+    """
+    line = node.start_mark.line + 1
+    for part in loc:
+        if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        elif isinstance(node, yaml.MappingNode):
+            pairs = [
+                (k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part
+            ]
+            if not pairs:
+                break
+            key, node = pairs[0]
+            line = (key if isinstance(node, yaml.CollectionNode) else node).start_mark.line + 1
+    return line
+
+
+def _content_hash(raw: Mapping[str, Any]) -> str:
+    canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+# --- meaning --------------------------------------------------------------------------------
+
+
+def _semantic_problems(q: Any) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """(location, message) for what pydantic's structure cannot say."""
+    if isinstance(q, SingleIn | MultipleIn):
+        correct = [o for o in q.options if o.correct]
+        if isinstance(q, SingleIn) and len(correct) != 1:
+            yield (
+                ("options",),
+                f"a single-choice question needs exactly one correct option, found {len(correct)}",
+            )
+        if isinstance(q, MultipleIn) and not correct:
+            yield ("options",), "a multiple-choice question needs at least one correct option"
+        yield from _duplicate_ids(q.options, "options", "option")
+    if isinstance(q, OrderIn):
+        yield from _duplicate_ids(q.items, "items", "item")
+    if isinstance(q, OpenIn):
+        yield from _duplicate_ids(q.key_points, "key_points", "key point")
+    if isinstance(q, NumericIn):
+        if not math.isfinite(q.answer):
+            yield ("answer",), "the answer must be a finite number"
+        if not (math.isfinite(q.tolerance) and q.tolerance > 0):
+            yield ("tolerance",), f"tolerance must be a positive number, got {q.tolerance}"
+
+
+def _duplicate_ids(
+    entries: list[Any], key: str, what: str
+) -> Iterator[tuple[tuple[Any, ...], str]]:
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        if entry.id in seen:
+            yield (key, index, "id"), f"duplicate {what} id '{entry.id}'"
+        seen.add(entry.id)
+
+
+# --- building -------------------------------------------------------------------------------
+
+
+class _Renderer:
+    """Renders Markdown fields, collecting math problems at the field's line."""
+
+    def __init__(self, path: Path, node: yaml.Node) -> None:
+        self.path, self.node = path, node
+        self.problems: list[Problem] = []
+
+    def __call__(self, text: str, *loc: Any) -> str:
+        html, found = render_fragment(text)
+        line = _line_at(self.node, loc)
+        self.problems += [Problem(self.path, line, p.message) for p in found]
+        return html
+
+
+def _build(q: Any, raw: Mapping[str, Any], render: _Renderer, path: Path) -> Question:
+    slug, _, anchor = q.lesson.partition("#")
+    common: dict[str, Any] = {
+        "id": q.id,
+        "type": q.type,
+        "prompt": q.prompt,
+        "prompt_html": render(q.prompt, "prompt"),
+        "explanation_html": render(q.explanation, "explanation"),
+        "lesson": slug,
+        "anchor": anchor,
+        "difficulty": q.difficulty,
+        "tags": tuple(q.tags),
+        "content_hash": _content_hash(raw),
+        "path": path,
+    }
+    if isinstance(q, SingleIn | MultipleIn):
+        common["options"] = tuple(
+            Option(
+                o.id,
+                o.text,
+                render(o.text, "options", i, "text"),
+                o.correct,
+                render(o.explanation, "options", i, "explanation"),
+            )
+            for i, o in enumerate(q.options)
+        )
+    elif isinstance(q, OrderIn):
+        common["options"] = tuple(
+            Option(item.id, item.text, render(item.text, "items", i, "text"))
+            for i, item in enumerate(q.items)
+        )
+    elif isinstance(q, TrueFalseIn):
+        common["answer_bool"] = q.answer
+    elif isinstance(q, NumericIn):
+        common |= {"answer_number": q.answer, "tolerance": q.tolerance, "unit": q.unit}
+    elif isinstance(q, OpenIn):
+        common["reference_answer_html"] = render(q.reference_answer, "reference_answer")
+        common["key_points"] = tuple(
+            KeyPoint(k.id, k.text, tuple(w.lower() for w in k.keywords)) for k in q.key_points
+        )
+    return Question(**common)
+
+
+def _error_message(err: Mapping[str, Any], loc: tuple[Any, ...]) -> str:
+    where = ".".join(str(part) for part in loc) or "question"
+    if err["type"] == "missing":
+        return f"missing required field '{where}'"
+    if err["type"] == "extra_forbidden":
+        return f"unknown field '{where}'"
+    if err["type"] == "union_tag_invalid":
+        return f"unknown question type (use one of: {', '.join(QUESTION_TYPES)})"
+    if err["type"] == "union_tag_not_found":
+        return f"missing required field 'type' (one of: {', '.join(QUESTION_TYPES)})"
+    return f"field '{where}': {err['msg']}"
+
+
+def _read_file(path: Path, shown: Path) -> tuple[list[tuple[Question, int, int]], list[Problem]]:
+    """Questions that validated, each with the line of its ``id`` and of its ``lesson``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [Problem(shown, 1, f"cannot read file: {exc}")]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.context_mark or exc.problem_mark
+        return [], [Problem(shown, mark.line + 1 if mark else 1, f"invalid YAML: {exc.problem}")]
+    if root is None:
+        return [], []
+    if not isinstance(root, yaml.SequenceNode) or not isinstance(data, list):
+        return [], [Problem(shown, 1, "a question file is a YAML list of questions ('- id: …')")]
+    found: list[tuple[Question, int, int]] = []
+    problems: list[Problem] = []
+    for node, raw in zip(root.value, data, strict=True):
+        if not isinstance(raw, dict):
+            problems.append(
+                Problem(
+                    shown, _line_at(node, ()), "each question is a mapping of 'key: value' lines"
+                )
+            )
+            continue
+        try:
+            parsed = _QUESTION.validate_python(raw)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = tuple(p for p in err["loc"] if p not in QUESTION_TYPES)
+                problems.append(Problem(shown, _line_at(node, loc), _error_message(err, loc)))
+            continue
+        semantic = list(_semantic_problems(parsed))
+        problems += [Problem(shown, _line_at(node, loc), msg) for loc, msg in semantic]
+        render = _Renderer(shown, node)
+        question = _build(parsed, raw, render, shown)
+        problems += render.problems
+        if not semantic:
+            found.append((question, _line_at(node, ("id",)), _line_at(node, ("lesson",))))
+    return found, problems
+
+
+def load_questions(
+    questions_dir: Path, anchors: Mapping[str, frozenset[str] | None], shown: Any
+) -> tuple[QuestionBank, list[Problem]]:
+    """Read every ``<lesson-slug>.yaml``; check ids are unique and lesson anchors exist.
+
+    ``anchors`` maps each lesson slug to its section anchors (None when unknown); ``shown``
+    turns a path into the form printed in problems.
+    """
+    if not questions_dir.is_dir():
+        return QuestionBank(()), []
+    questions: list[Question] = []
+    problems: list[Problem] = []
+    first_seen: dict[str, Path] = {}
+    for path in sorted(questions_dir.glob("*.y*ml")):
+        display = shown(path)
+        if path.stem not in anchors:
+            problems.append(
+                Problem(
+                    display, 1, f"no lesson '{path.stem}': name question files after a lesson slug"
+                )
+            )
+        found, file_problems = _read_file(path, display)
+        problems += file_problems
+        for question, line, lesson_line in found:
+            if question.id in first_seen:
+                problems.append(
+                    Problem(
+                        display,
+                        line,
+                        f"duplicate question id '{question.id}' (also in {first_seen[question.id]})",
+                    )
+                )
+                continue
+            first_seen[question.id] = display
+            known = anchors.get(question.lesson, frozenset())
+            if question.lesson not in anchors:
+                problems.append(
+                    Problem(
+                        display,
+                        lesson_line,
+                        f"question '{question.id}': lesson '{question.lesson}' does not exist",
+                    )
+                )
+            elif known is not None and question.anchor not in known:
+                problems.append(
+                    Problem(
+                        display,
+                        lesson_line,
+                        f"question '{question.id}': lesson '{question.lesson}' has no section '#{question.anchor}'",
+                    )
+                )
+            questions.append(question)
+    return QuestionBank(questions), problems

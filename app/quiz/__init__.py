@@ -1,0 +1,1 @@
+"""Quizzes: grading, attempts, spaced-repetition scheduling."""

@@ -1,0 +1,165 @@
+"""Grading: pure functions from a question and a response to a grade.
+
+No web, no database: a response is a plain mapping as it arrives in JSON, and every way it can
+be wrong raises ``ResponseInvalid`` with a message that says what to send instead.
+
+    single      {"choice": id}                      right or wrong
+    multiple    {"choices": [id, …]}                right only if exactly the correct set;
+                                                    score = (hits - false picks) / correct, ≥ 0
+    truefalse   {"value": true|false}
+    numeric     {"value": number}                   right within ± tolerance
+    order       {"order": [id, …]}                  right only in exactly the right order;
+                                                    score = share of pairs in the right order
+    open        {"text": str, "rating": 1-4}        score = share of key points covered;
+                                                    right when at least half are covered
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+from app.content.questions import KeyPoint, Question
+
+__all__ = ["MAX_OPEN_ANSWER", "Grade", "ResponseInvalid", "covered_key_points", "grade"]
+
+MAX_OPEN_ANSWER = 5000
+
+
+class ResponseInvalid(ValueError):
+    """The response does not have the shape the question type needs."""
+
+
+@dataclass(frozen=True)
+class Grade:
+    correct: bool
+    score: float  # 0.0 … 1.0
+    correct_response: dict[str, Any]
+    covered: tuple[str, ...] = field(default=())  # open questions: ids of key points covered
+
+
+def _field(response: Mapping[str, Any], name: str, question: Question, shape: str) -> Any:
+    if not isinstance(response, Mapping):
+        raise ResponseInvalid(f"response must be a JSON object like {shape}")
+    extra = set(response) - {name, "rating"} if question.type == "open" else set(response) - {name}
+    if name not in response:
+        raise ResponseInvalid(f"a {question.type} question needs a response like {shape}")
+    if extra:
+        raise ResponseInvalid(f"unexpected field(s) {sorted(extra)}; send {shape}")
+    return response[name]
+
+
+def _option_ids(question: Question) -> list[str]:
+    return [option.id for option in question.options]
+
+
+def _check_ids(ids: Any, question: Question, name: str, shape: str) -> list[str]:
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise ResponseInvalid(f"'{name}' must be a list of option ids, like {shape}")
+    known = _option_ids(question)
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise ResponseInvalid(f"unknown option id(s) {unknown}; this question has {known}")
+    if len(set(ids)) != len(ids):
+        raise ResponseInvalid(f"'{name}' lists an option more than once")
+    return ids
+
+
+def _single(question: Question, response: Mapping[str, Any]) -> Grade:
+    choice = _field(response, "choice", question, '{"choice": "a"}')
+    known = _option_ids(question)
+    if not isinstance(choice, str) or choice not in known:
+        raise ResponseInvalid(f"'choice' must be one of the option ids {known}, got {choice!r}")
+    right = next(o.id for o in question.options if o.correct)
+    return Grade(choice == right, 1.0 if choice == right else 0.0, {"choice": right})
+
+
+def _multiple(question: Question, response: Mapping[str, Any]) -> Grade:
+    shape = '{"choices": ["a", "c"]}'
+    chosen = set(
+        _check_ids(_field(response, "choices", question, shape), question, "choices", shape)
+    )
+    right = {o.id for o in question.options if o.correct}
+    score = max(0.0, (len(chosen & right) - len(chosen - right)) / len(right))
+    ordered = [o.id for o in question.options if o.correct]
+    return Grade(chosen == right, score, {"choices": ordered})
+
+
+def _truefalse(question: Question, response: Mapping[str, Any]) -> Grade:
+    value = _field(response, "value", question, '{"value": true}')
+    if not isinstance(value, bool):
+        raise ResponseInvalid(f"'value' must be true or false, got {value!r}")
+    right = question.answer_bool
+    return Grade(value is right, 1.0 if value is right else 0.0, {"value": right})
+
+
+def _numeric(question: Question, response: Mapping[str, Any]) -> Grade:
+    value = _field(response, "value", question, '{"value": 3.5}')
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ResponseInvalid(f"'value' must be a finite number, got {value!r}")
+    assert question.answer_number is not None and question.tolerance is not None  # loader-checked
+    ok = abs(value - question.answer_number) <= question.tolerance
+    expected = {
+        "value": question.answer_number,
+        "tolerance": question.tolerance,
+        "unit": question.unit,
+    }
+    return Grade(ok, 1.0 if ok else 0.0, expected)
+
+
+def _order(question: Question, response: Mapping[str, Any]) -> Grade:
+    shape = '{"order": ["b", "a", "c"]}'
+    order = _check_ids(_field(response, "order", question, shape), question, "order", shape)
+    right = _option_ids(question)
+    if len(order) != len(right):
+        raise ResponseInvalid(f"'order' must list all {len(right)} items exactly once")
+    rank = {item: position for position, item in enumerate(order)}
+    pairs = list(combinations(right, 2))
+    in_order = sum(1 for a, b in pairs if rank[a] < rank[b])
+    return Grade(order == right, in_order / len(pairs), {"order": right})
+
+
+def covered_key_points(text: str, key_points: Sequence[KeyPoint]) -> tuple[str, ...]:
+    """Key points whose keywords appear in ``text`` (case-insensitive, whitespace-normalised)."""
+    normal = " ".join(re.sub(r"[^\w%.+-]+", " ", text.lower()).split())
+    return tuple(
+        point.id
+        for point in key_points
+        if any(" ".join(re.sub(r"[^\w%.+-]+", " ", k).split()) in normal for k in point.keywords)
+    )
+
+
+def _open(question: Question, response: Mapping[str, Any]) -> Grade:
+    text = _field(response, "text", question, '{"text": "my answer", "rating": 3}')
+    if not isinstance(text, str):
+        raise ResponseInvalid("'text' must be a string: your answer in words")
+    if len(text) > MAX_OPEN_ANSWER:
+        raise ResponseInvalid(
+            f"'text' is {len(text)} characters; keep answers under {MAX_OPEN_ANSWER}"
+        )
+    rating = response.get("rating")
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 4:
+        raise ResponseInvalid("'rating' must be 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy)")
+    covered = covered_key_points(text, question.key_points)
+    score = len(covered) / len(question.key_points)
+    points = [{"id": k.id, "text": k.text} for k in question.key_points]
+    return Grade(score >= 0.5, score, {"key_points": points}, covered)
+
+
+_GRADERS = {
+    "single": _single,
+    "multiple": _multiple,
+    "truefalse": _truefalse,
+    "numeric": _numeric,
+    "order": _order,
+    "open": _open,
+}
+
+
+def grade(question: Question, response: Mapping[str, Any]) -> Grade:
+    """Grade ``response`` to ``question``; raises ResponseInvalid when its shape is wrong."""
+    return _GRADERS[question.type](question, response)

@@ -1,0 +1,98 @@
+"""Spaced repetition with FSRS (the ``fsrs`` package): one card per learner and question.
+
+Pure: a card's state goes in as a ``CardState``, a new one comes out; the clock is a parameter.
+
+Ratings for closed questions come from the result: wrong → Again; right → Good, or Hard when
+it took more than twice the expected time, Easy when under half. Open questions (and reviews
+run as flash cards) take the learner's own rating.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from fsrs import Card, Rating, Scheduler, State
+
+__all__ = [
+    "EXPECTED_SECONDS",
+    "CardState",
+    "Rating",
+    "State",
+    "make_scheduler",
+    "rating_from_result",
+    "retrievability",
+    "review",
+]
+
+# How long a considered answer takes, by difficulty (1 recall … 3 calculation).
+EXPECTED_SECONDS = {1: 12.0, 2: 25.0, 3: 60.0}
+
+
+@dataclass(frozen=True)
+class CardState:
+    """What the database keeps of a review card."""
+
+    state: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+
+    def to_card(self) -> Card:
+        return Card(
+            state=State(self.state),
+            step=self.step,
+            stability=self.stability,
+            difficulty=self.difficulty,
+            due=_utc(self.due),
+            last_review=_utc(self.last_review) if self.last_review else None,
+        )
+
+    @classmethod
+    def of(cls, card: Card) -> CardState:
+        return cls(
+            state=int(card.state),
+            step=card.step,
+            stability=card.stability,
+            difficulty=card.difficulty,
+            due=card.due,
+            last_review=card.last_review,
+        )
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands datetimes back naive; they are stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def make_scheduler(*, fuzz: bool = True, desired_retention: float = 0.9) -> Scheduler:
+    return Scheduler(desired_retention=desired_retention, enable_fuzzing=fuzz)
+
+
+def rating_from_result(*, correct: bool, seconds: float | None, difficulty: int) -> Rating:
+    if not correct:
+        return Rating.Again
+    if seconds is None:
+        return Rating.Good
+    expected = EXPECTED_SECONDS.get(difficulty, 25.0)
+    if seconds > 2 * expected:
+        return Rating.Hard
+    if seconds < expected / 2:
+        return Rating.Easy
+    return Rating.Good
+
+
+def review(
+    scheduler: Scheduler, state: CardState | None, rating: Rating, now: datetime
+) -> CardState:
+    """The card after one review at ``now`` (a new card when ``state`` is None)."""
+    card = state.to_card() if state is not None else Card(due=_utc(now))
+    updated, _log = scheduler.review_card(card, rating, _utc(now))
+    return CardState.of(updated)
+
+
+def retrievability(scheduler: Scheduler, state: CardState, now: datetime) -> float:
+    """Estimated probability of recalling the card at ``now`` (0 for a card never reviewed)."""
+    return float(scheduler.get_card_retrievability(state.to_card(), _utc(now)))
