@@ -24,6 +24,8 @@ class ProblemDetail(BaseModel):
 
 _DESCRIPTIONS = {
     400: "Bad request",
+    401: "Not authenticated: send Authorization: Bearer <token>",
+    403: "Forbidden",
     404: "Not found",
     409: "Conflict",
     413: "Request body too large",

@@ -2,8 +2,11 @@
 
     AppError            500  base class; ``status`` and a human ``message``
     ├── BadRequest      400
+    ├── Unauthorized    401  asks for a Bearer token (``WWW-Authenticate``)
+    ├── Forbidden       403  e.g. a form without a valid CSRF token
     ├── NotFound        404
     ├── Conflict        409
+    ├── PayloadTooLarge 413
     ├── InvalidInput    422
     └── RateLimited     429  carries ``retry_after`` seconds
 
@@ -28,9 +31,12 @@ __all__ = [
     "AppError",
     "BadRequest",
     "Conflict",
+    "Forbidden",
     "InvalidInput",
     "NotFound",
+    "PayloadTooLarge",
     "RateLimited",
+    "Unauthorized",
     "install_error_handlers",
     "problem_response",
 ]
@@ -54,12 +60,24 @@ class BadRequest(AppError):
     status, title = 400, "Bad Request"
 
 
+class Unauthorized(AppError):
+    status, title = 401, "Unauthorized"
+
+
+class Forbidden(AppError):
+    status, title = 403, "Forbidden"
+
+
 class NotFound(AppError):
     status, title = 404, "Not Found"
 
 
 class Conflict(AppError):
     status, title = 409, "Conflict"
+
+
+class PayloadTooLarge(AppError):
+    status, title = 413, "Content Too Large"
 
 
 class InvalidInput(AppError):
@@ -135,7 +153,11 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 def install_error_handlers(app: FastAPI) -> None:
     async def on_app_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AppError)  # registered for AppError only
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        headers: dict[str, str] | None = None
+        if isinstance(exc, RateLimited):
+            headers = {"Retry-After": str(exc.retry_after)}
+        elif isinstance(exc, Unauthorized):
+            headers = {"WWW-Authenticate": 'Bearer realm="bertprep"'}
         return _respond(
             request, status=exc.status, detail=exc.message, errors=exc.errors, headers=headers
         )

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator
+import random
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 import swagger_ui_bundle
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from fsrs import Scheduler
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
+from app.accounts import api as accounts_api
+from app.accounts import pages as account_pages
+from app.accounts.identity import SessionCookieMiddleware
+from app.accounts.security import Signer
 from app.api import install_problem_openapi
 from app.config import Settings, resolve_secret_key
 from app.content import ContentIndex, load_content
@@ -24,6 +31,11 @@ from app.errors import install_error_handlers
 from app.health.routes import router as health_router
 from app.lessons import routes as lessons
 from app.migrate import head_revision
+from app.progress import api as progress_api
+from app.progress import pages as progress_pages
+from app.quiz import api as quiz_api
+from app.quiz import pages as quiz_pages
+from app.quiz.scheduling import make_scheduler
 from app.search import routes as search
 from app.search.index import SearchIndex
 from app.web import STATIC_DIR, PageCache, asset_url_factory, make_templates
@@ -70,8 +82,21 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(settings: Settings, *, content: ContentIndex | None = None) -> FastAPI:
-    """Build the app. Raises ContentInvalid on bad content and MissingSecretKey in production."""
+MAX_BODY_BYTES = 64 * 1024  # the largest legitimate body is an open answer of 5,000 characters
+
+
+def create_app(
+    settings: Settings,
+    *,
+    content: ContentIndex | None = None,
+    clock: Callable[[], datetime] | None = None,
+    rng: random.Random | None = None,
+    scheduler: Scheduler | None = None,
+) -> FastAPI:
+    """Build the app. Raises ContentInvalid on bad content and MissingSecretKey in production.
+
+    ``clock``, ``rng`` and ``scheduler`` default to the real ones; tests pass fixed ones.
+    """
     secret_key = resolve_secret_key(settings)
     index = content if content is not None else load_content(settings.content_dir)
     database_url = settings.resolved_database_url
@@ -96,6 +121,7 @@ def create_app(settings: Settings, *, content: ContentIndex | None = None) -> Fa
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        max_body_size=MAX_BODY_BYTES,
     )
     generated = {GENERATED_CSS: pygments_css().encode()}
     static = asset_url_factory(STATIC_DIR, generated)
@@ -109,10 +135,15 @@ def create_app(settings: Settings, *, content: ContentIndex | None = None) -> Fa
     )
     app.state.templates = make_templates(static, debug=settings.debug)
     app.state.page_cache = PageCache(enabled=not settings.debug)
+    app.state.signer = Signer(secret_key)
+    app.state.clock = clock or (lambda: datetime.now(UTC))
+    app.state.rng = rng or random.Random()
+    app.state.scheduler = scheduler or make_scheduler()
 
     install_error_handlers(app)
     install_problem_openapi(app)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(SessionCookieMiddleware)
 
     code_css = generated[GENERATED_CSS]
 
@@ -145,6 +176,12 @@ def create_app(settings: Settings, *, content: ContentIndex | None = None) -> Fa
     app.include_router(lessons.api)
     app.include_router(search.pages)
     app.include_router(search.api)
+    app.include_router(quiz_pages.router)
+    app.include_router(account_pages.router)
+    app.include_router(progress_pages.router)
+    app.include_router(quiz_api.router)
+    app.include_router(accounts_api.router)
+    app.include_router(progress_api.router)
     app.mount(
         "/static/swagger-ui",
         StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),

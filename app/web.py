@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from app import __version__
+from app.accounts.identity import csrf_token_for
 from app.config import PROJECT_ROOT
 from app.content import ContentIndex
 
@@ -51,6 +53,19 @@ def asset_url_factory(static_dir: Path, generated: dict[str, bytes]) -> Callable
     return static
 
 
+def relative(moment: datetime, now: datetime) -> str:
+    """'in 10 minutes', 'in 3 days', 'now', '2 hours ago' — for due dates on pages."""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    seconds = (moment - now).total_seconds()
+    ahead, seconds = seconds >= 0, abs(seconds)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = round(seconds / size)
+            text = f"{count} {unit}{'s' if count != 1 else ''}"
+            return f"in {text}" if ahead else f"{text} ago"
+    return "now"
+
+
 def make_templates(static: Callable[[str], str], *, debug: bool) -> Jinja2Templates:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -61,6 +76,8 @@ def make_templates(static: Callable[[str], str], *, debug: bool) -> Jinja2Templa
         lstrip_blocks=True,
     )
     env.globals["static"] = static
+    env.globals["csrf_token"] = csrf_token_for
+    env.filters["relative"] = relative
     env.globals["version"] = __version__
     return Jinja2Templates(env=env)
 

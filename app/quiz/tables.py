@@ -40,6 +40,8 @@ class Attempt(SQLModel, table=True):
     created_at: datetime = Field(
         sa_column=Column(DateTime(timezone=True), index=True, nullable=False)
     )
+    # Kept so that a retried submission gets back exactly the body of the first one.
+    next_review_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
 class ReviewCard(SQLModel, table=True):

@@ -73,6 +73,7 @@ def upgrade() -> None:
     sa.Column('rating', sa.Integer(), nullable=False),
     sa.Column('duration_ms', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('next_review_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['learner_id'], ['learner.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )

@@ -1,0 +1,149 @@
+"""``/api/v1/accounts``, ``/api/v1/tokens``, ``/api/v1/me``."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from app.accounts import repository, service
+from app.accounts.export import export_learner
+from app.accounts.identity import ApiIdentity
+from app.accounts.tables import ApiToken
+from app.api import problem_responses
+from app.db import SessionDep
+from app.errors import NotFound, Unauthorized
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+class AccountIn(BaseModel):
+    username: str = Field(min_length=1, max_length=80, examples=["ada"])
+    password: str = Field(min_length=1, max_length=1024, examples=["correct horse battery"])
+
+
+class AccountOut(BaseModel):
+    username: str
+    created_at: datetime
+
+
+class TokenIn(BaseModel):
+    name: str = Field(default="API token", max_length=60, examples=["my script"])
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    prefix: str = Field(description="the first characters of the token, to tell tokens apart")
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, token: ApiToken) -> TokenOut:
+        assert token.id is not None
+        return cls(
+            id=token.id,
+            name=token.name,
+            prefix=token.prefix,
+            created_at=repository.as_utc(token.created_at),
+            last_used_at=repository.as_utc(token.last_used_at) if token.last_used_at else None,
+            revoked_at=repository.as_utc(token.revoked_at) if token.revoked_at else None,
+        )
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="the secret; shown only in this response")
+
+
+@router.post(
+    "/accounts", status_code=201, summary="Create an account", responses=problem_responses(409, 422)
+)
+def create_account(body: AccountIn, session: SessionDep) -> AccountOut:
+    learner = service.register(
+        session, identity=None, username=body.username, password=body.password
+    )
+    assert learner.username is not None
+    return AccountOut(username=learner.username, created_at=repository.as_utc(learner.created_at))
+
+
+def _basic(request: Request) -> tuple[str, str]:
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        raise Unauthorized(
+            "Send your username and password with HTTP Basic authentication to create a token."
+        )
+    try:
+        username, _, password = (
+            base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
+        )
+    except (binascii.Error, UnicodeDecodeError):
+        raise Unauthorized(
+            "The Basic credentials are not valid base64 of 'username:password'."
+        ) from None
+    return username, password
+
+
+@router.post(
+    "/tokens",
+    status_code=201,
+    summary="Create a personal API token (HTTP Basic: username and password)",
+    responses=problem_responses(401, 422, 429),
+)
+def create_token(
+    request: Request, session: SessionDep, body: TokenIn | None = None
+) -> TokenCreated:
+    username, password = _basic(request)
+    client = request.client.host if request.client else "unknown"
+    learner = service.authenticate(session, username=username, password=password, client=client)
+    secret, token = service.create_token(session, learner=learner, name=(body or TokenIn()).name)
+    return TokenCreated(**TokenOut.of(token).model_dump(), token=secret)
+
+
+@router.get(
+    "/tokens", summary="My API tokens (never the secrets)", responses=problem_responses(401)
+)
+def list_tokens(identity: ApiIdentity, session: SessionDep) -> list[TokenOut]:
+    if identity.learner is None:
+        return []
+    return [TokenOut.of(t) for t in repository.tokens_of(session, learner=identity.learner)]
+
+
+@router.delete(
+    "/tokens/{token_id}",
+    status_code=204,
+    summary="Revoke one of my tokens",
+    responses=problem_responses(401, 403, 404),
+)
+def revoke_token(token_id: int, identity: ApiIdentity, session: SessionDep) -> Response:
+    if identity.learner is None:
+        raise NotFound(f"You have no API token with id {token_id}.")
+    repository.revoke_token(session, learner=identity.learner, token_id=token_id)
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.get(
+    "/me/export", summary="Everything bertprep keeps about me", responses=problem_responses(401)
+)
+def export_me(identity: ApiIdentity, session: SessionDep) -> dict[str, Any]:
+    return export_learner(session, learner=identity.learner, public_id=identity.public_id)
+
+
+@router.delete(
+    "/me",
+    status_code=204,
+    summary="Delete my account and all my data",
+    responses=problem_responses(401, 403),
+)
+def delete_me(identity: ApiIdentity, session: SessionDep) -> Response:
+    if identity.learner is not None:
+        repository.delete_learner(session, learner=identity.learner)
+        session.commit()
+    return Response(status_code=204)

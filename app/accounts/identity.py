@@ -1,0 +1,162 @@
+"""Who is asking: a session cookie (guests and signed-in learners) or an API token.
+
+Every visitor of a page that needs a learner gets a guest identity and a signed cookie at once;
+the learner row is written the first time they save something (``ensure_learner``), so crawlers
+reading lessons leave nothing behind. The cookie is written by ``SessionCookieMiddleware`` from
+``request.state.session_cookie``: handlers stay free to return any response.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.accounts import repository
+from app.accounts.security import SESSION_COOKIE, SESSION_MAX_AGE, SessionClaims, Signer, hash_token
+from app.accounts.tables import Learner
+from app.db import SessionDep
+from app.errors import Forbidden, Unauthorized
+
+__all__ = [
+    "ApiIdentity",
+    "FormIdentity",
+    "Identity",
+    "PageIdentity",
+    "SessionCookieMiddleware",
+    "csrf_token_for",
+    "ensure_learner",
+    "require_csrf",
+    "start_session",
+]
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass
+class Identity:
+    public_id: str
+    learner: Learner | None  # None: a guest who has not saved anything yet
+    via: str  # "session" or "token"
+
+    @property
+    def registered(self) -> bool:
+        return self.learner is not None and self.learner.username is not None
+
+    @property
+    def username(self) -> str | None:
+        return self.learner.username if self.learner is not None else None
+
+
+def _signer(request: Request) -> Signer:
+    signer: Signer = request.app.state.signer
+    return signer
+
+
+def start_session(request: Request, claims: SessionClaims) -> None:
+    """Send a new session cookie with this response."""
+    request.state.session_cookie = _signer(request).session(claims)
+
+
+def _from_cookie(request: Request, session: Session) -> Identity | None:
+    claims = _signer(request).read_session(request.cookies.get(SESSION_COOKIE))
+    if claims is None:
+        return None
+    learner = repository.by_public_id(session, public_id=claims.public_id)
+    if learner is not None and learner.session_version != claims.version:
+        return None  # signed out everywhere, or the account was deleted and the id reused
+    return Identity(claims.public_id, learner, "session")
+
+
+async def page_identity(request: Request, session: SessionDep) -> Identity:
+    """The visitor of a page: from the cookie, or a brand-new guest with a fresh cookie."""
+    identity = _from_cookie(request, session)
+    if identity is None:
+        identity = Identity(repository.new_public_id(), None, "session")
+        start_session(request, SessionClaims(identity.public_id, 0))
+    request.state.identity = identity
+    return identity
+
+
+async def api_identity(request: Request, session: SessionDep) -> Identity:
+    """The caller of the JSON API: a Bearer token, or a browser session with a CSRF header."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        learner = repository.learner_for_token(session, token_hash=hash_token(credentials.strip()))
+        if learner is None:
+            raise Unauthorized("That API token is not valid or has been revoked.")
+        session.commit()  # keeps last_used_at
+        return Identity(learner.public_id, learner, "token")
+    identity = _from_cookie(request, session)
+    if identity is None:
+        raise Unauthorized(
+            "Send 'Authorization: Bearer <token>' (create one on /account or with "
+            "POST /api/v1/tokens), or call from a signed-in browser session."
+        )
+    if request.method not in SAFE_METHODS and not _signer(request).csrf_ok(
+        identity.public_id, request.headers.get("x-csrf-token")
+    ):
+        raise Forbidden(
+            "A browser session must send the X-CSRF-Token header; scripts should use a Bearer token."
+        )
+    return identity
+
+
+def csrf_token_for(request: Request) -> str:
+    """The CSRF token for the current page's visitor (used by templates in every form)."""
+    identity: Identity | None = getattr(request.state, "identity", None)
+    return _signer(request).csrf_token(identity.public_id) if identity else ""
+
+
+async def require_csrf(
+    request: Request, identity: Annotated[Identity, Depends(page_identity)]
+) -> Identity:
+    """Refuse a form POST that does not carry this visitor's CSRF token (403)."""
+    form = await request.form()
+    if not _signer(request).csrf_ok(identity.public_id, str(form.get("csrf_token") or "")):
+        raise Forbidden(
+            "This form expired or did not come from this site. Go back, reload the page and try again."
+        )
+    return identity
+
+
+def ensure_learner(session: Session, identity: Identity) -> Learner:
+    """The learner row, created for a guest the first time they save something."""
+    if identity.learner is None:
+        identity.learner = repository.create_learner(session, public_id=identity.public_id)
+    return identity.learner
+
+
+PageIdentity = Annotated[Identity, Depends(page_identity)]
+ApiIdentity = Annotated[Identity, Depends(api_identity)]
+FormIdentity = Annotated[Identity, Depends(require_csrf)]
+
+
+class SessionCookieMiddleware:
+    """Pure ASGI: writes ``request.state.session_cookie`` as a Set-Cookie header."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                value = scope.get("state", {}).get("session_cookie")
+                if value:
+                    cookie = f"{SESSION_COOKIE}={value}; Path=/; Max-Age={SESSION_MAX_AGE}; HttpOnly; SameSite=Lax"
+                    if scope.get("scheme") == "https":
+                        cookie += "; Secure"
+                    message["headers"] = [
+                        *message.get("headers", []),
+                        (b"set-cookie", cookie.encode()),
+                    ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)

@@ -1,0 +1,175 @@
+"""Queries of the accounts feature. Keyword-only; absence that is an error raises NotFound."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, select
+
+from app.accounts.tables import ApiToken, Learner, SignInFailure
+from app.errors import NotFound
+from app.quiz.tables import Attempt, ReviewCard, ReviewLog
+
+__all__ = [
+    "add_token",
+    "by_public_id",
+    "by_username",
+    "count_failures",
+    "create_learner",
+    "delete_learner",
+    "learner_for_token",
+    "merge_guest",
+    "new_public_id",
+    "record_failure",
+    "revoke_token",
+    "tokens_of",
+]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_public_id() -> str:
+    return str(uuid.uuid4())
+
+
+def by_public_id(session: Session, *, public_id: str) -> Learner | None:
+    return session.exec(select(Learner).where(Learner.public_id == public_id)).first()
+
+
+def by_username(session: Session, *, username: str) -> Learner | None:
+    return session.exec(select(Learner).where(Learner.username == username.lower())).first()
+
+
+def create_learner(
+    session: Session,
+    *,
+    public_id: str,
+    username: str | None = None,
+    password_hash: str | None = None,
+) -> Learner:
+    learner = Learner(
+        public_id=public_id,
+        username=username.lower() if username else None,
+        password_hash=password_hash,
+        created_at=now(),
+    )
+    session.add(learner)
+    session.flush()
+    return learner
+
+
+def delete_learner(session: Session, *, learner: Learner) -> None:
+    """Everything the learner owns goes with them (ON DELETE CASCADE, spelled out for safety)."""
+    for table in (Attempt, ReviewCard, ReviewLog, ApiToken):
+        session.exec(delete(table).where(col(table.learner_id) == learner.id))
+    session.delete(learner)
+
+
+def merge_guest(session: Session, *, guest: Learner, into: Learner) -> None:
+    """A guest signs in to an existing account: their history moves over.
+
+    Attempts and review logs move as they are; a review card moves only where the account
+    has none for that question (the account's own schedule wins).
+    """
+    for table in (Attempt, ReviewLog):
+        session.exec(
+            update(table).where(col(table.learner_id) == guest.id).values(learner_id=into.id)
+        )
+    existing = set(
+        session.exec(select(ReviewCard.question_id).where(ReviewCard.learner_id == into.id)).all()
+    )
+    for card in session.exec(select(ReviewCard).where(ReviewCard.learner_id == guest.id)).all():
+        if card.question_id not in existing:
+            moved = ReviewCard(**{**card.model_dump(), "learner_id": into.id})
+            session.delete(card)
+            session.flush()
+            session.add(moved)
+    session.flush()
+    session.exec(delete(ReviewCard).where(col(ReviewCard.learner_id) == guest.id))
+    session.delete(guest)
+
+
+# --- tokens -------------------------------------------------------------------------------
+
+
+def add_token(
+    session: Session, *, learner: Learner, name: str, token_hash: str, prefix: str
+) -> ApiToken:
+    assert learner.id is not None
+    token = ApiToken(
+        learner_id=learner.id, name=name, token_hash=token_hash, prefix=prefix, created_at=now()
+    )
+    session.add(token)
+    session.flush()
+    return token
+
+
+def tokens_of(session: Session, *, learner: Learner) -> list[ApiToken]:
+    statement = (
+        select(ApiToken).where(ApiToken.learner_id == learner.id).order_by(col(ApiToken.id).desc())
+    )
+    return list(session.exec(statement).all())
+
+
+def revoke_token(session: Session, *, learner: Learner, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.learner_id != learner.id:
+        raise NotFound(f"You have no API token with id {token_id}.")
+    if token.revoked_at is None:
+        token.revoked_at = now()
+        session.add(token)
+    return token
+
+
+def learner_for_token(session: Session, *, token_hash: str) -> Learner | None:
+    token = session.exec(
+        select(ApiToken).where(
+            ApiToken.token_hash == token_hash, col(ApiToken.revoked_at).is_(None)
+        )
+    ).first()
+    if token is None:
+        return None
+    token.last_used_at = now()
+    session.add(token)
+    return session.get(Learner, token.learner_id)
+
+
+# --- sign-in rate limiting ----------------------------------------------------------------
+
+
+def record_failure(session: Session, *, username: str, client: str) -> None:
+    session.add(SignInFailure(username=username.lower()[:40], client=client[:64], at=now()))
+
+
+def count_failures(
+    session: Session, *, username: str, client: str, window: timedelta
+) -> tuple[int, int, datetime | None]:
+    """Failures in the window for this username and for this client, and the oldest of them."""
+    since = now() - window
+    by_user = session.exec(
+        select(func.count())
+        .select_from(SignInFailure)
+        .where(SignInFailure.username == username.lower()[:40], col(SignInFailure.at) >= since)
+    ).one()
+    by_client = session.exec(
+        select(func.count())
+        .select_from(SignInFailure)
+        .where(SignInFailure.client == client[:64], col(SignInFailure.at) >= since)
+    ).one()
+    oldest = session.exec(
+        select(func.min(SignInFailure.at)).where(
+            (SignInFailure.username == username.lower()[:40])
+            | (SignInFailure.client == client[:64]),
+            col(SignInFailure.at) >= since,
+        )
+    ).one()
+    return int(by_user), int(by_client), oldest
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; everything is stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

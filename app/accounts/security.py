@@ -1,0 +1,93 @@
+"""Secrets: password hashes (argon2), API tokens (only their SHA-256 is stored), signed session
+cookies (itsdangerous) and CSRF tokens. No web framework and no database here."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+__all__ = [
+    "SESSION_COOKIE",
+    "SESSION_MAX_AGE",
+    "TOKEN_PREFIX",
+    "SessionClaims",
+    "Signer",
+    "hash_password",
+    "hash_token",
+    "new_token",
+    "password_needs_rehash",
+    "verify_password",
+]
+
+SESSION_COOKIE = "bertprep_session"
+SESSION_MAX_AGE = 180 * 24 * 3600  # a guest's progress should outlive a semester
+TOKEN_PREFIX = "bp_"
+
+_HASHER = PasswordHasher()
+# Verifying against this when the username is unknown keeps the timing of both cases alike.
+_DUMMY_HASH = _HASHER.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def password_needs_rehash(password_hash: str) -> bool:
+    return _HASHER.check_needs_rehash(password_hash)
+
+
+def new_token() -> str:
+    """A personal API token: shown once, never stored."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class SessionClaims:
+    public_id: str
+    version: int
+
+
+class Signer:
+    """Signs session cookies and derives CSRF tokens from the app's secret key."""
+
+    def __init__(self, secret_key: str) -> None:
+        self._serializer = URLSafeTimedSerializer(secret_key, salt="bertprep-session")
+        self._csrf_key = hashlib.sha256(("csrf:" + secret_key).encode()).digest()
+
+    def session(self, claims: SessionClaims) -> str:
+        return self._serializer.dumps({"id": claims.public_id, "v": claims.version})
+
+    def read_session(self, cookie: str | None) -> SessionClaims | None:
+        if not cookie:
+            return None
+        try:
+            data = self._serializer.loads(cookie, max_age=SESSION_MAX_AGE)
+        except BadSignature:
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+            return None
+        version = data.get("v", 0)
+        return SessionClaims(data["id"], version if isinstance(version, int) else 0)
+
+    def csrf_token(self, public_id: str) -> str:
+        return hmac.new(self._csrf_key, public_id.encode(), hashlib.sha256).hexdigest()[:40]
+
+    def csrf_ok(self, public_id: str, token: str | None) -> bool:
+        return bool(token) and hmac.compare_digest(self.csrf_token(public_id), str(token))

@@ -1,0 +1,1 @@
+"""Progress: mastery, accuracy, activity, forecast and retention, as numbers and SVG charts."""

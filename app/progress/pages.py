@@ -1,0 +1,52 @@
+"""``/progress``: the learner's figures as SVG charts drawn on the server, with the numbers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from app.accounts.identity import PageIdentity
+from app.db import SessionDep
+from app.deps import NowDep, SchedulerDep
+from app.progress import charts
+from app.progress.service import load_progress
+from app.quiz import repository
+from app.quiz.review import due_summary
+from app.web import ContentDep, render
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/progress", response_class=HTMLResponse)
+def progress_page(
+    request: Request,
+    identity: PageIdentity,
+    session: SessionDep,
+    content: ContentDep,
+    scheduler: SchedulerDep,
+    now: NowDep,
+) -> HTMLResponse:
+    p = load_progress(session, identity=identity, content=content, scheduler=scheduler, now=now)
+    learner = identity.learner
+    cards = repository.cards_of(session, learner_id=learner.id) if learner and learner.id else []
+    recent = []
+    if learner is not None and learner.id is not None:
+        for attempt in reversed(repository.attempts_of(session, learner_id=learner.id)[-12:]):
+            question = content.questions.get(attempt.question_id)
+            recent.append({"attempt": attempt, "question": question})
+    return render(
+        request,
+        "progress/progress.html",
+        {
+            "p": p,
+            "identity": identity,
+            "due": due_summary(cards, content.questions, now),
+            "recent": recent,
+            "mastery_svg": charts.mastery_chart(p.mastery),
+            "accuracy_svg": charts.accuracy_chart(p.accuracy),
+            "activity_svg": charts.activity_calendar(p.activity, now.date()),
+            "forecast_svg": charts.forecast_chart(p.forecast),
+        },
+    )

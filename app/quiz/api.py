@@ -1,0 +1,145 @@
+"""``/api/v1/questions``, ``/api/v1/attempts``, ``/api/v1/reviews``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from app.accounts.identity import ApiIdentity
+from app.api import problem_responses
+from app.db import SessionDep
+from app.deps import NowDep, RngDep, SchedulerDep
+from app.quiz import repository, service
+from app.quiz.review import due_summary
+from app.quiz.scheduling import State
+from app.quiz.schemas import AttemptIn, AttemptOut, QuestionOut, RatingIn, ReviewOut
+from app.web import ContentDep
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", tags=["quiz"])
+
+
+@router.get(
+    "/questions",
+    summary="Questions without answer keys, options shuffled",
+    responses=problem_responses(401, 404),
+)
+async def list_questions(
+    content: ContentDep,
+    identity: ApiIdentity,
+    rng: RngDep,
+    lesson: Annotated[
+        str | None, Query(description="a lesson slug; all questions when left out")
+    ] = None,
+) -> list[QuestionOut]:
+    if lesson is not None:
+        content.lesson(lesson)  # 404 for an unknown lesson
+    questions = content.questions.for_lesson(lesson) if lesson else content.questions.questions
+    return [QuestionOut.of(q, service.shuffled_order(q, rng)) for q in questions]
+
+
+@router.post(
+    "/attempts",
+    status_code=201,
+    summary="Answer a question: graded, kept, rescheduled. Resending the same attempt_id is safe.",
+    responses={
+        **problem_responses(401, 403, 404, 409, 413, 422),
+        200: {
+            "model": AttemptOut,
+            "description": "This attempt_id was seen before: the first result",
+        },
+    },
+)
+def create_attempt(
+    body: AttemptIn,
+    identity: ApiIdentity,
+    session: SessionDep,
+    content: ContentDep,
+    scheduler: SchedulerDep,
+    now: NowDep,
+) -> JSONResponse:
+    result, created = service.submit(
+        session,
+        scheduler=scheduler,
+        bank=content.questions,
+        identity=identity,
+        attempt_id=service.parse_attempt_id(body.attempt_id),
+        question_id=body.question_id,
+        response=body.response,
+        shown_order=body.shown_order,
+        duration_ms=body.duration_ms,
+        now=now,
+    )
+    return JSONResponse(
+        AttemptOut.of(result).model_dump(mode="json"), status_code=201 if created else 200
+    )
+
+
+class DueItemOut(BaseModel):
+    question_id: str
+    kind: str
+    due: str | None
+
+
+class DueOut(BaseModel):
+    new: int
+    learning: int
+    review: int
+    next_due: str | None
+    queue: list[DueItemOut]
+
+
+@router.get("/reviews/due", summary="What is due for review now", responses=problem_responses(401))
+def reviews_due(
+    identity: ApiIdentity, session: SessionDep, content: ContentDep, now: NowDep
+) -> DueOut:
+    learner = identity.learner
+    cards = repository.cards_of(session, learner_id=learner.id) if learner and learner.id else []
+    summary = due_summary(cards, content.questions, now)
+    return DueOut(
+        new=summary.new,
+        learning=summary.learning,
+        review=summary.review,
+        next_due=summary.next_due.isoformat() if summary.next_due else None,
+        queue=[
+            DueItemOut(
+                question_id=i.question_id, kind=i.kind, due=i.due.isoformat() if i.due else None
+            )
+            for i in summary.queue
+        ],
+    )
+
+
+@router.post(
+    "/reviews/{question_id}",
+    summary="Rate a card from the review queue (1 Again … 4 Easy)",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def review_question(
+    question_id: str,
+    body: RatingIn,
+    identity: ApiIdentity,
+    session: SessionDep,
+    content: ContentDep,
+    scheduler: SchedulerDep,
+    now: NowDep,
+) -> ReviewOut:
+    card = service.rate(
+        session,
+        scheduler=scheduler,
+        bank=content.questions,
+        identity=identity,
+        question_id=question_id,
+        rating=body.rating,
+        now=now,
+    )
+    return ReviewOut(
+        question_id=question_id,
+        rating=body.rating,
+        state=State(card.state).name.lower(),
+        next_review_at=repository.as_utc(card.due),
+    )

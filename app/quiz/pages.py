@@ -1,0 +1,296 @@
+"""Quiz and review pages: ``/quiz``, ``/quiz/{lesson}``, ``/review``. They work without
+JavaScript; ``static/js/review.js`` adds Anki's keys (Space to reveal, 1-4 to rate)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import FormData
+
+from app.accounts.identity import FormIdentity, PageIdentity
+from app.content.questions import Question
+from app.db import SessionDep
+from app.deps import NowDep, RngDep, SchedulerDep
+from app.errors import InvalidInput, NotFound
+from app.quiz import repository, service
+from app.quiz.review import due_summary
+from app.web import ContentDep, render
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+MIXED = "mixed"
+RATINGS = ((1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy"))
+
+
+def _lesson_or_mixed(content: Any, lesson: str) -> tuple[str | None, str]:
+    if lesson == MIXED:
+        return None, "Mixed practice"
+    return lesson, content.lesson(lesson).title
+
+
+@router.get("/quiz", response_class=HTMLResponse)
+def quiz_index(
+    request: Request, identity: PageIdentity, session: SessionDep, content: ContentDep
+) -> HTMLResponse:
+    latest = (
+        repository.latest_attempts(session, learner_id=identity.learner.id)
+        if identity.learner and identity.learner.id
+        else {}
+    )
+    rows = []
+    for lesson in content.lessons:
+        ids = [q.id for q in content.questions.for_lesson(lesson.slug)]
+        if ids:
+            seen = [i for i in ids if i in latest]
+            rows.append(
+                {
+                    "lesson": lesson,
+                    "total": len(ids),
+                    "seen": len(seen),
+                    "right": sum(latest[i].correct for i in seen),
+                }
+            )
+    return render(request, "quiz/index.html", {"rows": rows, "total": len(content.questions)})
+
+
+def _question_page(
+    request: Request,
+    *,
+    question: Question,
+    lesson: str,
+    title: str,
+    order: list[str] | None,
+    attempt_id: str | None = None,
+    error: str | None = None,
+    form: FormData | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    by_id = {o.id: o for o in question.options}
+    shown = [by_id[i] for i in order] if order else list(question.options)
+    return render(
+        request,
+        "quiz/question.html",
+        {
+            "question": question,
+            "lesson": lesson,
+            "title": title,
+            "options": shown,
+            "order": ",".join(order or []),
+            "attempt_id": attempt_id or str(uuid.uuid4()),
+            "started_ms": int(time.time() * 1000),
+            "error": error,
+            "form": form,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/quiz/{lesson}", response_class=HTMLResponse)
+def quiz_question(
+    request: Request,
+    lesson: str,
+    identity: PageIdentity,
+    session: SessionDep,
+    content: ContentDep,
+    rng: RngDep,
+    now: NowDep,
+    after: str | None = None,
+) -> HTMLResponse:
+    slug, title = _lesson_or_mixed(content, lesson)
+    question = service.draw(
+        session,
+        bank=content.questions,
+        identity=identity,
+        lesson=slug,
+        rng=rng,
+        now=now,
+        exclude=after,
+    )
+    order = service.shuffled_order(question, rng)
+    return _question_page(request, question=question, lesson=lesson, title=title, order=order)
+
+
+def _number(raw: str) -> float:
+    cleaned = raw.strip().replace(",", "").replace("_", "").replace(" ", "").replace("\u202f", "")
+    if cleaned.endswith("%"):
+        cleaned = cleaned[:-1]
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise InvalidInput(
+            f"'{raw}' is not a number. Type digits, e.g. 3938304 or 3.9e6."
+        ) from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise InvalidInput("Type a finite number.")
+    return value
+
+
+def response_from_form(question: Question, form: FormData) -> dict[str, Any]:
+    """The JSON-shaped response from the HTML form's fields; InvalidInput says what is missing."""
+    kind = question.type
+    if kind == "single":
+        if not form.get("choice"):
+            raise InvalidInput("Choose one of the options.")
+        return {"choice": str(form.get("choice"))}
+    if kind == "multiple":
+        return {"choices": [str(v) for v in form.getlist("choices")]}
+    if kind == "truefalse":
+        value = form.get("value")
+        if value not in ("true", "false"):
+            raise InvalidInput("Choose True or False.")
+        return {"value": value == "true"}
+    if kind == "numeric":
+        raw = str(form.get("value") or "")
+        if not raw.strip():
+            raise InvalidInput("Type a number.")
+        return {"value": _number(raw)}
+    if kind == "order":
+        positions: dict[str, int] = {}
+        for option in question.options:
+            try:
+                positions[option.id] = int(str(form.get(f"pos_{option.id}")))
+            except ValueError:
+                raise InvalidInput("Give every item a position.") from None
+        if sorted(positions.values()) != list(range(1, len(positions) + 1)):
+            raise InvalidInput(f"Use each position from 1 to {len(positions)} exactly once.")
+        return {"order": sorted(positions, key=positions.__getitem__)}
+    text = str(form.get("text") or "")
+    if not text.strip():
+        raise InvalidInput("Write your answer first; bullet points are fine.")
+    rating = form.get("rating")
+    return {"text": text, "rating": int(str(rating))} if rating else {"text": text}
+
+
+@router.post("/quiz/{lesson}", response_class=HTMLResponse)
+async def quiz_answer(
+    request: Request,
+    lesson: str,
+    identity: FormIdentity,
+    session: SessionDep,
+    content: ContentDep,
+    scheduler: SchedulerDep,
+    now: NowDep,
+) -> HTMLResponse:
+    form = await request.form()
+    slug, title = _lesson_or_mixed(content, lesson)
+    question = content.questions.get(str(form.get("question_id") or ""))
+    if question is None:
+        raise NotFound("That question no longer exists. Start the quiz again.")
+    order = [i for i in str(form.get("shown") or "").split(",") if i] or None
+    attempt_id = service.parse_attempt_id(str(form.get("attempt_id") or ""))
+    try:
+        response = response_from_form(question, form)
+    except InvalidInput as exc:
+        return _question_page(
+            request,
+            question=question,
+            lesson=lesson,
+            title=title,
+            order=order,
+            attempt_id=attempt_id,
+            error=exc.message,
+            form=form,
+            status_code=422,
+        )
+    if question.type == "open" and "rating" not in response:
+        covered = service.covered(question, response["text"])
+        return render(
+            request,
+            "quiz/open_reveal.html",
+            {
+                "question": question,
+                "lesson": lesson,
+                "title": title,
+                "text": response["text"],
+                "covered": covered,
+                "attempt_id": attempt_id,
+                "started_ms": form.get("started_ms") or "",
+                "ratings": RATINGS,
+            },
+        )
+    started = str(form.get("started_ms") or "")
+    duration = int(time.time() * 1000) - int(started) if started.isdigit() else None
+    result, _created = service.submit(
+        session,
+        scheduler=scheduler,
+        bank=content.questions,
+        identity=identity,
+        attempt_id=attempt_id,
+        question_id=question.id,
+        response=response,
+        shown_order=order,
+        duration_ms=duration if duration is not None and 0 <= duration < 86_400_000 else None,
+        now=now,
+    )
+    return render(
+        request,
+        "quiz/feedback.html",
+        {
+            "result": result,
+            "question": question,
+            "lesson": lesson,
+            "title": title,
+            "now": now,
+            "ratings": dict(RATINGS),
+            "slug": slug,
+        },
+    )
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_page(
+    request: Request,
+    identity: PageIdentity,
+    session: SessionDep,
+    content: ContentDep,
+    now: NowDep,
+    show: bool = False,
+) -> HTMLResponse:
+    learner = identity.learner
+    cards = repository.cards_of(session, learner_id=learner.id) if learner and learner.id else []
+    summary = due_summary(cards, content.questions, now)
+    current = content.questions.get(summary.queue[0].question_id) if summary.queue else None
+    return render(
+        request,
+        "quiz/review.html",
+        {
+            "summary": summary,
+            "question": current,
+            "kind": summary.queue[0].kind if summary.queue else None,
+            "show": show,
+            "ratings": RATINGS,
+            "now": now,
+        },
+    )
+
+
+@router.post("/review")
+async def review_rate(
+    request: Request,
+    identity: FormIdentity,
+    session: SessionDep,
+    content: ContentDep,
+    scheduler: SchedulerDep,
+    now: NowDep,
+) -> RedirectResponse:
+    form = await request.form()
+    try:
+        rating = int(str(form.get("rating")))
+    except ValueError:
+        raise InvalidInput("Rate the card: 1 Again, 2 Hard, 3 Good or 4 Easy.") from None
+    service.rate(
+        session,
+        scheduler=scheduler,
+        bank=content.questions,
+        identity=identity,
+        question_id=str(form.get("question_id") or ""),
+        rating=rating,
+        now=now,
+    )
+    return RedirectResponse("/review", status_code=303)

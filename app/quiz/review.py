@@ -1,0 +1,59 @@
+"""The review queue, computed from a learner's cards: pure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.content.questions import QuestionBank
+from app.quiz.repository import as_utc
+from app.quiz.scheduling import State
+from app.quiz.tables import ReviewCard
+
+__all__ = ["NEW_PER_SESSION", "DueSummary", "due_summary"]
+
+NEW_PER_SESSION = 10
+
+
+@dataclass(frozen=True)
+class DueItem:
+    question_id: str
+    kind: str  # "new", "learning" or "review"
+    due: datetime | None
+
+
+@dataclass(frozen=True)
+class DueSummary:
+    new: int
+    learning: int
+    review: int
+    queue: tuple[DueItem, ...]
+    next_due: datetime | None  # the earliest card not yet due
+
+    @property
+    def total(self) -> int:
+        return len(self.queue)
+
+
+def due_summary(
+    cards: Sequence[ReviewCard],
+    bank: QuestionBank,
+    now: datetime,
+    *,
+    new_limit: int = NEW_PER_SESSION,
+) -> DueSummary:
+    """Learning cards first (their steps are minutes), then reviews, then a few new questions."""
+    known = {card.question_id for card in cards}
+    live = [c for c in cards if c.question_id in bank]
+    due = sorted((c for c in live if as_utc(c.due) <= now), key=lambda c: as_utc(c.due))
+    learning = [c for c in due if c.state in (State.Learning, State.Relearning)]
+    review = [c for c in due if c.state == State.Review]
+    new = [q.id for q in bank.questions if q.id not in known][:new_limit]
+    later = [as_utc(c.due) for c in live if as_utc(c.due) > now]
+    queue = (
+        [DueItem(c.question_id, "learning", as_utc(c.due)) for c in learning]
+        + [DueItem(c.question_id, "review", as_utc(c.due)) for c in review]
+        + [DueItem(qid, "new", None) for qid in new]
+    )
+    return DueSummary(len(new), len(learning), len(review), tuple(queue), min(later, default=None))
