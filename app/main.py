@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import random
 from collections.abc import AsyncIterator, Callable
@@ -27,7 +28,7 @@ from app.config import Settings, resolve_secret_key
 from app.content import ContentIndex, load_content
 from app.content.markdown import pygments_css
 from app.db import make_engine
-from app.errors import install_error_handlers
+from app.errors import PayloadTooLarge, install_error_handlers
 from app.health.routes import router as health_router
 from app.lessons import routes as lessons
 from app.migrate import head_revision
@@ -85,6 +86,58 @@ class SecurityHeaders:
 MAX_BODY_BYTES = 64 * 1024  # the largest legitimate body is an open answer of 5,000 characters
 
 
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with a 413 problem document.
+
+    Declared sizes are refused before reading; undeclared (chunked) bodies are counted as they
+    arrive and raise PayloadTooLarge, which the error handlers render.
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        if declared.isdigit() and int(declared) > self.limit:
+            body = json.dumps(
+                {
+                    "type": "about:blank",
+                    "title": "Content Too Large",
+                    "status": 413,
+                    "detail": f"The request body is {int(declared):,} bytes; the limit is {self.limit:,}.",
+                    "instance": scope["path"],
+                }
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 413,
+                    "headers": [
+                        (b"content-type", b"application/problem+json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise PayloadTooLarge(
+                    f"The request body is over the limit of {self.limit:,} bytes."
+                )
+            return message
+
+        await self.app(scope, counted, send)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -121,7 +174,6 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
-        max_body_size=MAX_BODY_BYTES,
     )
     generated = {GENERATED_CSS: pygments_css().encode()}
     static = asset_url_factory(STATIC_DIR, generated)
@@ -144,6 +196,7 @@ def create_app(
     install_problem_openapi(app)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(SessionCookieMiddleware)
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
 
     code_css = generated[GENERATED_CSS]
 

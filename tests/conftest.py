@@ -3,8 +3,11 @@ Alembic exactly as production is; nothing module-global is patched."""
 
 from __future__ import annotations
 
+import random
 import textwrap
+import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,7 @@ from fastapi.testclient import TestClient
 from app.config import PROJECT_ROOT, Settings
 from app.main import create_app
 from app.migrate import upgrade
+from app.quiz.scheduling import make_scheduler
 
 CONTENT_DIR = PROJECT_ROOT / "content"
 
@@ -35,9 +39,29 @@ def migrated(settings: Settings) -> Settings:
     return settings
 
 
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
 @pytest.fixture
-def app(migrated: Settings) -> FastAPI:
-    return create_app(migrated)
+def clock() -> Clock:
+    return Clock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def app(migrated: Settings, clock: Clock) -> FastAPI:
+    return create_app(
+        migrated, clock=clock, rng=random.Random(7), scheduler=make_scheduler(fuzz=False)
+    )
 
 
 @pytest.fixture
@@ -75,3 +99,27 @@ def write_lesson(tmp_path: Path) -> LessonWriter:
         return path
 
     return write
+
+
+def make_account(
+    client: TestClient, username: str = "ada", password: str = "correct horse"
+) -> dict[str, str]:
+    """Register through the API and return Bearer headers for a fresh token."""
+    assert (
+        client.post(
+            "/api/v1/accounts", json={"username": username, "password": password}
+        ).status_code
+        == 201
+    )
+    created = client.post("/api/v1/tokens", auth=(username, password), json={"name": "tests"})
+    assert created.status_code == 201, created.text
+    return {"Authorization": f"Bearer {created.json()['token']}"}
+
+
+@pytest.fixture
+def auth(client: TestClient) -> dict[str, str]:
+    return make_account(client)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())

@@ -14,9 +14,13 @@ from app.progress.stats import DayCount, LessonMastery
 __all__ = ["accuracy_chart", "activity_calendar", "forecast_chart", "mastery_chart"]
 
 
-def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: str) -> Markup:
+def _svg(
+    chart_id: str, width: int, height: int, title: str, desc: str, body: str, *, fixed: bool = False
+) -> Markup:
+    """``fixed``: drawn at its natural size (never stretched), for grids of cells."""
+    size = f' width="{width}" height="{height}"' if fixed else ""
     return Markup(
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'<svg class="chart{" chart-fixed" if fixed else ""}"{size} viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{chart_id}-title">{escape(title)}</title><desc id="{chart_id}-desc">{escape(desc)}</desc>'
         f"{body}</svg>"
@@ -25,7 +29,7 @@ def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: st
 
 def mastery_chart(rows: Sequence[LessonMastery]) -> Markup:
     """Horizontal bars: mastered and seen questions per lesson."""
-    bar_h, gap, label_w, width = 22, 12, 150, 640
+    bar_h, gap, label_w, width = 20, 10, 118, 460
     height = max(1, len(rows)) * (bar_h + gap) + 10
     scale = width - label_w - 70
     parts = []
@@ -52,7 +56,7 @@ def mastery_chart(rows: Sequence[LessonMastery]) -> Markup:
 
 def accuracy_chart(days: Sequence[DayCount]) -> Markup:
     """Share of right answers per day (points on days with answers), answers as faint bars."""
-    width, height, left, bottom, top = 640, 200, 36, 24, 10
+    width, height, left, bottom, top = 460, 190, 36, 24, 10
     plot_w, plot_h = width - left - 10, height - bottom - top
     step = plot_w / max(1, len(days))
     most = max((d.total for d in days), default=0) or 1
@@ -119,12 +123,12 @@ def activity_calendar(days: Sequence[DayCount], today: date) -> Markup:
             parts.append(f'<text x="{x}" y="11" class="chart-axis">{day.day.strftime("%b")}</text>')
     active = sum(1 for d in days if d.total)
     desc = f"Activity on {active} of the last {sum(1 for d in days if d.day <= today)} days."
-    return _svg("activity", width, height, "Activity calendar", desc, "".join(parts))
+    return _svg("activity", width, height, "Activity calendar", desc, "".join(parts), fixed=True)
 
 
 def forecast_chart(days: Sequence[DayCount]) -> Markup:
     """Cards due per day for the next two weeks (today includes anything overdue)."""
-    width, height, left, bottom, top = 640, 170, 30, 24, 14
+    width, height, left, bottom, top = 460, 170, 12, 24, 14
     plot_w, plot_h = width - left - 10, height - bottom - top
     step = plot_w / max(1, len(days))
     most = max((d.total for d in days), default=0) or 1
