@@ -35,7 +35,10 @@ async def lesson_page(request: Request) -> HTMLResponse:
     if body is None:
         previous, following = content.neighbours(slug)
         template = request.app.state.templates.get_template("lessons/lesson.html")
-        html = template.render(request=request, lesson=lesson, previous=previous, next=following)
+        questions = len(content.questions.for_lesson(slug))
+        html = template.render(
+            request=request, lesson=lesson, previous=previous, next=following, questions=questions
+        )
         body = cache.put(slug, html)
     return HTMLResponse(body)
 

@@ -10,8 +10,7 @@ from app.db import SessionDep
 from app.deps import NowDep, SchedulerDep
 from app.progress import charts
 from app.progress.service import load_progress
-from app.quiz import repository
-from app.quiz.review import due_summary
+from app.quiz import repository, service
 from app.web import ContentDep, render
 
 __all__ = ["router"]
@@ -30,7 +29,6 @@ def progress_page(
 ) -> HTMLResponse:
     p = load_progress(session, identity=identity, content=content, scheduler=scheduler, now=now)
     learner = identity.learner
-    cards = repository.cards_of(session, learner_id=learner.id) if learner and learner.id else []
     recent = []
     if learner is not None and learner.id is not None:
         for attempt in reversed(repository.attempts_of(session, learner_id=learner.id)[-12:]):
@@ -42,7 +40,7 @@ def progress_page(
         {
             "p": p,
             "identity": identity,
-            "due": due_summary(cards, content.questions, now),
+            "due": service.due_for(session, identity=identity, bank=content.questions, now=now),
             "recent": recent,
             "mastery_svg": charts.mastery_chart(p.mastery),
             "accuracy_svg": charts.accuracy_chart(p.accuracy),

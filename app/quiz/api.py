@@ -13,7 +13,6 @@ from app.api import problem_responses
 from app.db import SessionDep
 from app.deps import NowDep, RngDep, SchedulerDep
 from app.quiz import repository, service
-from app.quiz.review import due_summary
 from app.quiz.scheduling import State
 from app.quiz.schemas import AttemptIn, AttemptOut, QuestionOut, RatingIn, ReviewOut
 from app.web import ContentDep
@@ -97,9 +96,7 @@ class DueOut(BaseModel):
 def reviews_due(
     identity: ApiIdentity, session: SessionDep, content: ContentDep, now: NowDep
 ) -> DueOut:
-    learner = identity.learner
-    cards = repository.cards_of(session, learner_id=learner.id) if learner and learner.id else []
-    summary = due_summary(cards, content.questions, now)
+    summary = service.due_for(session, identity=identity, bank=content.questions, now=now)
     return DueOut(
         new=summary.new,
         learning=summary.learning,

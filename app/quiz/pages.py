@@ -17,7 +17,6 @@ from app.db import SessionDep
 from app.deps import NowDep, RngDep, SchedulerDep
 from app.errors import InvalidInput, NotFound
 from app.quiz import repository, service
-from app.quiz.review import due_summary
 from app.web import ContentDep, render
 
 __all__ = ["router"]
@@ -252,9 +251,7 @@ def review_page(
     now: NowDep,
     show: bool = False,
 ) -> HTMLResponse:
-    learner = identity.learner
-    cards = repository.cards_of(session, learner_id=learner.id) if learner and learner.id else []
-    summary = due_summary(cards, content.questions, now)
+    summary = service.due_for(session, identity=identity, bank=content.questions, now=now)
     current = content.questions.get(summary.queue[0].question_id) if summary.queue else None
     return render(
         request,

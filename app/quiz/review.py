@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from app.content.questions import QuestionBank
 from app.quiz.repository import as_utc
 from app.quiz.scheduling import State
-from app.quiz.tables import ReviewCard
+from app.quiz.tables import ReviewCard, ReviewLog
 
-__all__ = ["NEW_PER_SESSION", "DueSummary", "due_summary"]
+__all__ = ["NEW_PER_DAY", "DueSummary", "due_summary", "introduced_on"]
 
-NEW_PER_SESSION = 10
+NEW_PER_DAY = 20  # as in Anki: new questions enter the queue at a steady daily pace
 
 
 @dataclass(frozen=True)
@@ -36,20 +36,32 @@ class DueSummary:
         return len(self.queue)
 
 
+def introduced_on(logs: Sequence[ReviewLog], day: date) -> int:
+    """Questions first seen (answered or reviewed) on ``day``."""
+    first: dict[str, date] = {}
+    for log in logs:
+        seen = as_utc(log.reviewed_at).date()
+        first[log.question_id] = min(seen, first.get(log.question_id, seen))
+    return sum(1 for d in first.values() if d == day)
+
+
 def due_summary(
     cards: Sequence[ReviewCard],
     bank: QuestionBank,
     now: datetime,
     *,
-    new_limit: int = NEW_PER_SESSION,
+    new_limit: int = NEW_PER_DAY,
+    introduced_today: int = 0,
 ) -> DueSummary:
-    """Learning cards first (their steps are minutes), then reviews, then a few new questions."""
+    """Learning cards first (their steps are minutes), then reviews, then today's new questions."""
     known = {card.question_id for card in cards}
     live = [c for c in cards if c.question_id in bank]
     due = sorted((c for c in live if as_utc(c.due) <= now), key=lambda c: as_utc(c.due))
     learning = [c for c in due if c.state in (State.Learning, State.Relearning)]
     review = [c for c in due if c.state == State.Review]
-    new = [q.id for q in bank.questions if q.id not in known][:new_limit]
+    new = [q.id for q in bank.questions if q.id not in known][
+        : max(0, new_limit - introduced_today)
+    ]
     later = [as_utc(c.due) for c in live if as_utc(c.due) > now]
     queue = (
         [DueItem(c.question_id, "learning", as_utc(c.due)) for c in learning]

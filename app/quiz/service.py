@@ -18,6 +18,7 @@ from app.content.questions import Question, QuestionBank
 from app.errors import Conflict, InvalidInput, NotFound
 from app.quiz import repository
 from app.quiz.grading import Grade, ResponseInvalid, covered_key_points, grade
+from app.quiz.review import DueSummary, due_summary, introduced_on
 from app.quiz.scheduling import CardState, Rating, State, rating_from_result, review
 from app.quiz.tables import Attempt, ReviewCard, ReviewLog
 
@@ -25,6 +26,7 @@ __all__ = [
     "AttemptResult",
     "covered",
     "draw",
+    "due_for",
     "parse_attempt_id",
     "rate",
     "shuffled_order",
@@ -294,3 +296,15 @@ def rate(
 def covered(question: Question, text: str) -> tuple[str, ...]:
     """Key points an open answer covers (shown before the learner rates themselves)."""
     return covered_key_points(text, question.key_points)
+
+
+def due_for(
+    session: Session, *, identity: Identity, bank: QuestionBank, now: datetime
+) -> DueSummary:
+    """The learner's review queue now."""
+    learner = identity.learner
+    if learner is None or learner.id is None:
+        return due_summary([], bank, now)
+    logs = repository.logs_of(session, learner_id=learner.id)
+    cards = repository.cards_of(session, learner_id=learner.id)
+    return due_summary(cards, bank, now, introduced_today=introduced_on(logs, now.date()))

@@ -1,0 +1,190 @@
+"""The quiz, review, progress and account pages, driven as a browser without JavaScript would."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.conftest import Clock
+from tests.quiz.test_attempts_api import right_response
+
+
+def _field(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert match, f"no field {name}"
+    return match.group(1)
+
+
+def _answer_form(client: TestClient, lesson: str = "albert") -> tuple[str, dict[str, str]]:
+    page = client.get(f"/quiz/{lesson}")
+    assert page.status_code == 200
+    names = ("csrf_token", "attempt_id", "question_id", "shown", "started_ms")
+    return page.text, {name: _field(page.text, name) for name in names}
+
+
+def test_first_visit_gets_a_guest_cookie(client: TestClient) -> None:
+    response = client.get("/quiz")
+    cookie = response.headers["set-cookie"]
+    assert (
+        cookie.startswith("bertprep_session=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    )
+    assert "Secure" not in cookie  # plain http here; https adds Secure
+    assert "set-cookie" not in client.get("/quiz").headers  # kept, not renewed
+
+
+def test_post_without_csrf_is_refused(client: TestClient) -> None:
+    _, fields = _answer_form(client)
+    fields["csrf_token"] = "forged"
+    response = client.post("/quiz/albert", data=fields | {"choice": "a"})
+    assert response.status_code == 403
+    assert "expired or did not come from this site" in response.text
+
+
+def test_answer_shows_feedback_and_is_saved(client: TestClient, app: FastAPI) -> None:
+    for _ in range(12):  # draw until a single-choice question comes up
+        _, fields = _answer_form(client)
+        question = app.state.content.questions.get(fields["question_id"])
+        if question.type == "single":
+            break
+        client.get(f"/quiz/albert?after={question.id}")
+    assert question.type == "single"
+    right = right_response(question)["choice"]
+    response = client.post("/quiz/albert", data=fields | {"choice": right})
+    assert response.status_code == 200
+    assert "Right" in response.text and "correct answer" in response.text
+    for option in question.options:
+        assert option.explanation_html.split("\n")[0][:40] in response.text
+    assert f'href="{question.lesson_url}"' in response.text
+    progress = client.get("/progress").text
+    assert '>1</span><span class="stat-label">answers' in progress
+
+
+def test_invalid_numeric_input_keeps_the_form(client: TestClient, app: FastAPI) -> None:
+    question = next(q for q in app.state.content.questions.questions if q.type == "numeric")
+    page = client.get("/quiz/mixed")
+    fields = {n: _field(page.text, n) for n in ("csrf_token", "attempt_id", "started_ms")}
+    response = client.post(
+        "/quiz/mixed", data=fields | {"question_id": question.id, "shown": "", "value": "lots"}
+    )
+    assert response.status_code == 422
+    assert "is not a number" in response.text and 'value="lots"' in response.text
+    assert client.get("/account/export.json").json()["attempts"] == []
+
+
+def test_open_question_reveals_then_rates(client: TestClient, app: FastAPI) -> None:
+    question = next(q for q in app.state.content.questions.questions if q.type == "open")
+    page = client.get(f"/quiz/{question.lesson}")
+    fields = {n: _field(page.text, n) for n in ("csrf_token", "attempt_id", "started_ms")}
+    fields |= {"question_id": question.id, "shown": ""}
+    text = question.key_points[0].keywords[0]
+    reveal = client.post(f"/quiz/{question.lesson}", data=fields | {"text": text})
+    assert reveal.status_code == 200 and "A strong answer" in reveal.text
+    assert f"1 of {len(question.key_points)} found" in reveal.text
+    assert client.get("/account/export.json").json()["attempts"] == []
+    rated = client.post(f"/quiz/{question.lesson}", data=fields | {"text": text, "rating": "2"})
+    assert rated.status_code == 200 and "you rated yourself <strong>Hard</strong>" in rated.text
+    assert client.get("/account/export.json").json()["attempts"][0]["rating"] == 2
+
+
+def test_review_queue_rates_with_a_form(client: TestClient, clock: Clock) -> None:
+    page = client.get("/review")
+    assert "20</strong> new" in page.text
+    question_id = _field(page.text, "question_id")
+    assert 'href="/review?show=1"' in page.text and "hidden" in page.text
+    shown = client.get("/review?show=1").text
+    assert "data-answer hidden" not in shown
+    rated = client.post(
+        "/review",
+        data={
+            "csrf_token": _field(page.text, "csrf_token"),
+            "question_id": question_id,
+            "rating": "1",
+        },
+        follow_redirects=False,
+    )
+    assert rated.status_code == 303
+    clock.advance(minutes=2)
+    assert "1</strong> learning" in client.get("/review").text
+
+
+def test_register_keeps_history_then_sign_out_and_in(client: TestClient, app: FastAPI) -> None:
+    _, fields = _answer_form(client)
+    question = app.state.content.questions.get(fields["question_id"])
+    client.post("/quiz/albert", data=fields | _form_answer(question))
+    csrf = _field(client.get("/account").text, "csrf_token")
+    registered = client.post(
+        "/account/register",
+        data={"csrf_token": csrf, "username": "ada", "password": "correct horse"},
+    )
+    assert (
+        registered.status_code == 200
+        and "Everything you answered as a guest is still here" in registered.text
+    )
+    assert len(client.get("/account/export.json").json()["attempts"]) == 1
+    csrf = _field(registered.text, "csrf_token")
+    client.post("/account/sign-out", data={"csrf_token": csrf})
+    assert client.get("/account/export.json").json()["attempts"] == []
+    csrf = _field(client.get("/account").text, "csrf_token")
+    wrong = client.post(
+        "/account/sign-in", data={"csrf_token": csrf, "username": "ada", "password": "nope nope"}
+    )
+    assert wrong.status_code == 401 and "Wrong username or password" in wrong.text
+    signed_in = client.post(
+        "/account/sign-in",
+        data={"csrf_token": csrf, "username": "ada", "password": "correct horse"},
+    )
+    assert signed_in.status_code == 200 and "ada, here is what you know" in signed_in.text
+    assert len(client.get("/account/export.json").json()["attempts"]) == 1
+
+
+def _form_answer(question: object) -> dict[str, str]:
+    response = right_response(question)  # type: ignore[arg-type]
+    if "choice" in response:
+        return {"choice": response["choice"]}
+    if "choices" in response:
+        return {"choices": response["choices"]}
+    if "order" in response:
+        return {f"pos_{item}": str(i + 1) for i, item in enumerate(response["order"])}
+    if "value" in response and isinstance(response["value"], bool):
+        return {"value": "true" if response["value"] else "false"}
+    if "value" in response:
+        return {"value": str(response["value"])}
+    return {"text": response["text"], "rating": "3"}
+
+
+def test_tokens_and_delete_from_the_account_page(client: TestClient) -> None:
+    csrf = _field(client.get("/account").text, "csrf_token")
+    page = client.post(
+        "/account/register",
+        data={"csrf_token": csrf, "username": "ada", "password": "correct horse"},
+    )
+    csrf = _field(page.text, "csrf_token")
+    created = client.post("/account/tokens", data={"csrf_token": csrf, "name": "flashcards"})
+    assert created.status_code == 201
+    token = re.search(r'id="new-token">([^<]+)<', created.text).group(1)  # type: ignore[union-attr]
+    assert (
+        client.get("/api/v1/progress", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 200
+    )
+    again = client.get("/account").text
+    assert token not in again and "flashcards" in again
+    refused = client.post("/account/delete", data={"csrf_token": csrf, "confirm": "wrong"})
+    assert refused.status_code == 422 and "Type 'ada'" in html.unescape(refused.text)
+    deleted = client.post("/account/delete", data={"csrf_token": csrf, "confirm": "ada"})
+    assert "were deleted" in deleted.text
+    assert (
+        client.get("/api/v1/progress", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 401
+    )
+
+
+def test_progress_page_draws_charts_with_text_alternatives(client: TestClient) -> None:
+    page = client.get("/progress").text
+    assert page.count('<svg class="chart') == 4
+    for chart in ("mastery", "accuracy", "activity", "forecast"):
+        assert f'aria-labelledby="{chart}-title {chart}-desc"' in page
+        assert f'<desc id="{chart}-desc">' in page
+    assert "The numbers" in page
