@@ -67,6 +67,18 @@ def install_problem_openapi(app: FastAPI) -> None:
         problem = {"$ref": "#/components/schemas/ProblemDetail"}
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
+                if "requestBody" in operation:  # a body that is not JSON at all
+                    operation["responses"].setdefault(
+                        "400",
+                        {
+                            "description": "The body is not valid JSON",
+                            "content": {
+                                "application/problem+json": {
+                                    "schema": {"$ref": "#/components/schemas/ProblemDetail"}
+                                }
+                            },
+                        },
+                    )
                 invalid = operation.get("responses", {}).get("422")
                 if invalid is not None:
                     invalid["content"] = {"application/problem+json": {"schema": problem}}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, Field
 
 from app.accounts import repository, service
@@ -121,7 +121,9 @@ def list_tokens(identity: ApiIdentity, session: SessionDep) -> list[TokenOut]:
     summary="Revoke one of my tokens",
     responses=problem_responses(401, 403, 404),
 )
-def revoke_token(token_id: int, identity: ApiIdentity, session: SessionDep) -> Response:
+def revoke_token(
+    token_id: Annotated[int, Path(ge=1, le=2**63 - 1)], identity: ApiIdentity, session: SessionDep
+) -> Response:
     if identity.learner is None:
         raise NotFound(f"You have no API token with id {token_id}.")
     repository.revoke_token(session, learner=identity.learner, token_id=token_id)

@@ -86,3 +86,18 @@ def test_docs_page_uses_only_local_assets(client: TestClient) -> None:
     for url in assets:
         assert url.startswith("/"), f"{url} is not served by us"
         assert client.get(url).status_code == 200, url
+
+
+def test_method_not_allowed_lists_every_method_of_the_path(client: TestClient) -> None:
+    response = client.put("/api/v1/tokens")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    assert "use GET, POST" in response.json()["detail"]
+
+
+def test_malformed_json_is_400_problem(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/accounts", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code in (400, 422)
+    assert response.headers["content-type"] == "application/problem+json"
