@@ -17,6 +17,7 @@ Under ``/api/`` every error is an RFC 9457 ``application/problem+json`` body; el
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -155,16 +156,29 @@ _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method some route answers at this path (FastAPI's 405 names only the first route's).
+    """The methods of the resource at this path (FastAPI's 405 names only the first route's).
 
-    Asks the router itself, method by method, so included routers count too.
+    Documented paths answer from the OpenAPI document; where both a fixed and a parameterised
+    path match (``/reviews/due`` and ``/reviews/{question_id}``), the fixed one is the resource.
+    Other paths ask the router, method by method.
     """
-    allowed = []
-    for method in _METHODS:
-        scope = {**request.scope, "method": method}
-        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
-            allowed.append(method)
-    return allowed
+    path = request.url.path
+    templates = [
+        (template, operations)
+        for template, operations in request.app.openapi().get("paths", {}).items()
+        if re.fullmatch(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)), path)
+    ]
+    if templates:
+        _, operations = min(templates, key=lambda item: item[0].count("{"))
+        return sorted(method.upper() for method in operations)
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
 
 
 def install_error_handlers(app: FastAPI) -> None:
