@@ -9,16 +9,18 @@ reading lessons leave nothing behind. The cookie is written by ``SessionCookieMi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import inspect
 from sqlmodel import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accounts import repository
 from app.accounts.security import SESSION_COOKIE, SESSION_MAX_AGE, SessionClaims, Signer, hash_token
-from app.accounts.tables import Learner
-from app.db import SessionDep
+from app.accounts.tables import ApiToken, Learner
+from app.db import SessionDep, retry_on_conflict
 from app.errors import Forbidden, Unauthorized
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
 ]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
 @dataclass
@@ -85,10 +88,11 @@ async def api_identity(request: Request, session: SessionDep) -> Identity:
     """The caller of the JSON API: a Bearer token, or a browser session with a CSRF header."""
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer":
-        learner = repository.learner_for_token(session, token_hash=hash_token(credentials.strip()))
-        if learner is None:
+        token = repository.token_by_hash(session, token_hash=hash_token(credentials.strip()))
+        learner = session.get(Learner, token.learner_id) if token is not None else None
+        if token is None or learner is None:
             raise Unauthorized("That API token is not valid or has been revoked.")
-        session.commit()  # keeps last_used_at
+        _touch(session, token)
         return Identity(learner.public_id, learner, "token")
     identity = _from_cookie(request, session)
     if identity is None:
@@ -103,6 +107,24 @@ async def api_identity(request: Request, session: SessionDep) -> Identity:
             "A browser session must send the X-CSRF-Token header; scripts should use a Bearer token."
         )
     return identity
+
+
+def _touch(session: Session, token: ApiToken) -> None:
+    """Record when a token was last used, to the minute: one write a minute, not one a call."""
+    moment = repository.now()
+    last = token.last_used_at
+    if last is not None and moment - repository.as_utc(last) < TOKEN_TOUCH_INTERVAL:
+        return
+    token_id = token.id
+
+    def write() -> None:
+        fresh = session.get(ApiToken, token_id)
+        if fresh is not None:
+            fresh.last_used_at = moment
+            session.add(fresh)
+        session.commit()
+
+    retry_on_conflict(session, write)
 
 
 def csrf_token_for(request: Request) -> str:
@@ -124,10 +146,19 @@ async def require_csrf(
 
 
 def ensure_learner(session: Session, identity: Identity) -> Learner:
-    """The learner row, created for a guest the first time they save something."""
-    if identity.learner is None:
-        identity.learner = repository.create_learner(session, public_id=identity.public_id)
-    return identity.learner
+    """The learner row, created for a guest the first time they save something.
+
+    After a rolled-back write the row may be gone again (or made meanwhile by a concurrent
+    request of the same guest): look it up before creating it.
+    """
+    learner = identity.learner
+    if learner is not None and inspect(learner).persistent:
+        return learner
+    learner = repository.by_public_id(session, public_id=identity.public_id)
+    if learner is None:
+        learner = repository.create_learner(session, public_id=identity.public_id)
+    identity.learner = learner
+    return learner
 
 
 PageIdentity = Annotated[Identity, Depends(page_identity)]

@@ -19,11 +19,11 @@ __all__ = [
     "count_failures",
     "create_learner",
     "delete_learner",
-    "learner_for_token",
     "merge_guest",
     "new_public_id",
     "record_failure",
     "revoke_token",
+    "token_by_hash",
     "tokens_of",
 ]
 
@@ -125,17 +125,12 @@ def revoke_token(session: Session, *, learner: Learner, token_id: int) -> ApiTok
     return token
 
 
-def learner_for_token(session: Session, *, token_hash: str) -> Learner | None:
-    token = session.exec(
-        select(ApiToken).where(
-            ApiToken.token_hash == token_hash, col(ApiToken.revoked_at).is_(None)
-        )
-    ).first()
-    if token is None:
-        return None
-    token.last_used_at = now()
-    session.add(token)
-    return session.get(Learner, token.learner_id)
+def token_by_hash(session: Session, *, token_hash: str) -> ApiToken | None:
+    """A live (not revoked) token."""
+    statement = select(ApiToken).where(
+        ApiToken.token_hash == token_hash, col(ApiToken.revoked_at).is_(None)
+    )
+    return session.exec(statement).first()
 
 
 # --- sign-in rate limiting ----------------------------------------------------------------

@@ -30,7 +30,8 @@ def get_attempt(session: Session, *, attempt_id: str) -> Attempt | None:
 
 
 def card(session: Session, *, learner_id: int, question_id: str) -> ReviewCard | None:
-    return session.get(ReviewCard, (learner_id, question_id))
+    """The card, locked for update where the database can (PostgreSQL; SQLite locks whole)."""
+    return session.get(ReviewCard, (learner_id, question_id), with_for_update=True)
 
 
 def cards_of(session: Session, *, learner_id: int) -> Sequence[ReviewCard]:

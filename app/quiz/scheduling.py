@@ -25,6 +25,9 @@ __all__ = [
     "review",
 ]
 
+# fsrs.Card sleeps 1 ms to make unique ids when none is given; ours are (learner, question) rows.
+CARD_ID = 1
+
 # How long a considered answer takes, by difficulty (1 recall … 3 calculation).
 EXPECTED_SECONDS = {1: 12.0, 2: 25.0, 3: 60.0}
 
@@ -42,6 +45,7 @@ class CardState:
 
     def to_card(self) -> Card:
         return Card(
+            card_id=CARD_ID,
             state=State(self.state),
             step=self.step,
             stability=self.stability,
@@ -88,7 +92,7 @@ def review(
     scheduler: Scheduler, state: CardState | None, rating: Rating, now: datetime
 ) -> CardState:
     """The card after one review at ``now`` (a new card when ``state`` is None)."""
-    card = state.to_card() if state is not None else Card(due=_utc(now))
+    card = state.to_card() if state is not None else Card(card_id=CARD_ID, due=_utc(now))
     updated, _log = scheduler.review_card(card, rating, _utc(now))
     return CardState.of(updated)
 

@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from fsrs import Scheduler
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.accounts.identity import Identity, ensure_learner
 from app.content.questions import Question, QuestionBank
+from app.db import retry_on_conflict
 from app.errors import Conflict, InvalidInput, NotFound
 from app.quiz import repository
 from app.quiz.grading import Grade, ResponseInvalid, covered_key_points, grade
@@ -107,11 +107,12 @@ def draw(
     return min(pool, key=lambda q: repository.as_utc(latest[q.id].created_at))
 
 
-def _result(attempt: Attempt, question: Question) -> AttemptResult:
-    try:
-        graded: Grade | None = grade(question, attempt.response)
-    except ResponseInvalid:  # the question changed since: report what was stored
-        graded = None
+def _result(attempt: Attempt, question: Question, graded: Grade | None = None) -> AttemptResult:
+    if graded is None:
+        try:
+            graded = grade(question, attempt.response)
+        except ResponseInvalid:  # the question changed since: report what was stored
+            graded = None
     return AttemptResult(
         attempt_id=attempt.id,
         question=question,
@@ -172,18 +173,21 @@ def submit(
     duration_ms: int | None,
     now: datetime,
 ) -> tuple[AttemptResult, bool]:
-    """Grade, keep the attempt, reschedule the card. ``created`` is False for a retry."""
-    existing = repository.get_attempt(session, attempt_id=attempt_id)
-    if existing is not None:
-        return _replay(existing, identity, bank, question_id), False
+    """Grade, keep the attempt, reschedule the card. ``created`` is False for a retry.
+
+    Validation happens once; the write is retried when a concurrent request got there first
+    (the same attempt id, or this learner's first card for the question): the retry then sees
+    what that request stored.
+    """
     question = question_or_404(bank, question_id)
     try:
         graded = grade(question, response)
     except ResponseInvalid as exc:
+        existing = repository.get_attempt(session, attempt_id=attempt_id)
+        if existing is not None:
+            return _replay(existing, identity, bank, question_id), False
         raise InvalidInput(str(exc)) from None
     order = _checked_order(question, shown_order)
-    learner = ensure_learner(session, identity)
-    assert learner.id is not None
     if question.type == "open":
         rating = Rating(int(response["rating"]))
     else:
@@ -191,48 +195,55 @@ def submit(
         rating = rating_from_result(
             correct=graded.correct, seconds=seconds, difficulty=question.difficulty
         )
-    card = _apply_rating(
-        session,
-        scheduler=scheduler,
-        learner_id=learner.id,
-        question_id=question.id,
-        rating=rating,
-        now=now,
-    )
-    attempt = Attempt(
-        id=attempt_id,
-        learner_id=learner.id,
-        question_id=question.id,
-        question_hash=question.content_hash,
-        response=dict(response),
-        shown_order=order,
-        correct=graded.correct,
-        score=round(graded.score, 4),
-        rating=int(rating),
-        duration_ms=duration_ms,
-        created_at=now,
-        next_review_at=card.due,
-    )
-    session.add(attempt)
-    session.add(
-        ReviewLog(
+
+    tries = 0
+
+    def write() -> tuple[AttemptResult, bool]:
+        nonlocal tries
+        tries += 1
+        # First try optimistically: a reused attempt id fails the insert, and the retry finds it.
+        existing = repository.get_attempt(session, attempt_id=attempt_id) if tries > 1 else None
+        if existing is not None:
+            return _replay(existing, identity, bank, question_id), False
+        learner = ensure_learner(session, identity)
+        assert learner.id is not None
+        card = _apply_rating(
+            session,
+            scheduler=scheduler,
             learner_id=learner.id,
             question_id=question.id,
-            rating=int(rating),
-            source="quiz",
-            attempt_id=attempt_id,
-            reviewed_at=now,
+            rating=rating,
+            now=now,
         )
-    )
-    try:
+        attempt = Attempt(
+            id=attempt_id,
+            learner_id=learner.id,
+            question_id=question.id,
+            question_hash=question.content_hash,
+            response=dict(response),
+            shown_order=order,
+            correct=graded.correct,
+            score=round(graded.score, 4),
+            rating=int(rating),
+            duration_ms=duration_ms,
+            created_at=now,
+            next_review_at=card.due,
+        )
+        session.add(attempt)
+        session.add(
+            ReviewLog(
+                learner_id=learner.id,
+                question_id=question.id,
+                rating=int(rating),
+                source="quiz",
+                attempt_id=attempt_id,
+                reviewed_at=now,
+            )
+        )
         session.commit()
-    except IntegrityError:  # the same attempt id arrived twice at once: the first one wins
-        session.rollback()
-        first = repository.get_attempt(session, attempt_id=attempt_id)
-        if first is None:
-            raise
-        return _replay(first, identity, bank, question_id), False
-    return _result(attempt, question), True
+        return _result(attempt, question, graded), True
+
+    return retry_on_conflict(session, write)
 
 
 def _replay(
@@ -269,28 +280,32 @@ def rate(
     question = question_or_404(bank, question_id)
     if not 1 <= rating <= 4:
         raise InvalidInput("rating must be 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy)")
-    learner = ensure_learner(session, identity)
-    assert learner.id is not None
-    card = _apply_rating(
-        session,
-        scheduler=scheduler,
-        learner_id=learner.id,
-        question_id=question.id,
-        rating=Rating(rating),
-        now=now,
-    )
-    session.add(
-        ReviewLog(
+
+    def write() -> ReviewCard:
+        learner = ensure_learner(session, identity)
+        assert learner.id is not None
+        card = _apply_rating(
+            session,
+            scheduler=scheduler,
             learner_id=learner.id,
             question_id=question.id,
-            rating=rating,
-            source="review",
-            reviewed_at=now,
+            rating=Rating(rating),
+            now=now,
         )
-    )
-    session.commit()
-    session.refresh(card)
-    return card
+        session.add(
+            ReviewLog(
+                learner_id=learner.id,
+                question_id=question.id,
+                rating=rating,
+                source="review",
+                reviewed_at=now,
+            )
+        )
+        session.commit()
+        session.refresh(card)
+        return card
+
+    return retry_on_conflict(session, write)
 
 
 def covered(question: Question, text: str) -> tuple[str, ...]:
