@@ -12,7 +12,7 @@ help:
 	@echo "make test   run the whole test suite (unit, integration, migrations, browser)"
 	@echo "make lint   ruff check, ruff format --check, mypy app/"
 	@echo "make check  validate the content (bertprep check)"
-	@echo "make bench  lesson page throughput vs a bare FastAPI endpoint"
+	@echo "make bench  lesson pages and attempt submissions vs bare FastAPI endpoints (needs wrk)"
 
 # The venv is (re)built when pyproject.toml changes; stamps record what was installed.
 $(BIN)/python:
@@ -49,6 +49,7 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/attempts.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
