@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from app.progress.stats import DayCount, LessonMastery
 
-__all__ = ["accuracy_chart", "activity_calendar", "forecast_chart", "mastery_chart"]
+__all__ = ["accuracy_chart", "activity_calendar", "forecast_chart", "mastery_chart", "short_name"]
 
 
 def _svg(
@@ -27,6 +27,12 @@ def _svg(
     )
 
 
+def short_name(row: LessonMastery) -> str:
+    """'ALBERT' from 'ALBERT: a BERT with …'; titles without a short head fall back to the slug."""
+    head = row.title.split(":")[0].strip()
+    return head if len(head) <= 16 else row.slug.replace("-", " ").capitalize()
+
+
 def mastery_chart(rows: Sequence[LessonMastery]) -> Markup:
     """Horizontal bars: mastered and seen questions per lesson."""
     bar_h, gap, label_w, width = 20, 10, 118, 460
@@ -37,7 +43,7 @@ def mastery_chart(rows: Sequence[LessonMastery]) -> Markup:
         y = 5 + i * (bar_h + gap)
         seen_w = scale * row.seen / row.questions if row.questions else 0
         done_w = scale * row.mastered / row.questions if row.questions else 0
-        name = escape(row.title.split(":")[0])
+        name = escape(short_name(row))
         parts.append(
             f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end" class="chart-label">{name}</text>'
             f'<rect x="{label_w}" y="{y}" width="{scale}" height="{bar_h}" class="chart-track" rx="4"/>'
