@@ -249,16 +249,22 @@ def review_page(
     session: SessionDep,
     content: ContentDep,
     now: NowDep,
+    rng: RngDep,
     show: bool = False,
 ) -> HTMLResponse:
     summary = service.due_for(session, identity=identity, bank=content.questions, now=now)
     current = content.questions.get(summary.queue[0].question_id) if summary.queue else None
+    # Choices in a fresh order each time, so their position gives nothing away.
+    options = list(current.options) if current else []
+    if current is not None and current.type in ("single", "multiple"):
+        rng.shuffle(options)
     return render(
         request,
         "quiz/review.html",
         {
             "summary": summary,
             "question": current,
+            "options": options,
             "kind": summary.queue[0].kind if summary.queue else None,
             "show": show,
             "ratings": RATINGS,

@@ -188,3 +188,8 @@ def test_progress_page_draws_charts_with_text_alternatives(client: TestClient) -
         assert f'aria-labelledby="{chart}-title {chart}-desc"' in page
         assert f'<desc id="{chart}-desc">' in page
     assert "The numbers" in page
+
+
+def test_cookie_is_secure_over_https(app: FastAPI) -> None:
+    with TestClient(app, base_url="https://testserver") as secure:
+        assert "; Secure" in secure.get("/quiz").headers["set-cookie"]
