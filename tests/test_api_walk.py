@@ -66,3 +66,36 @@ def test_api_walk_with_a_token(tmp_path: Path) -> None:
         assert api.delete("/api/v1/me").status_code == 204
         assert api.get("/api/v1/progress").status_code == 401
         api.close()
+
+
+def test_concurrent_submissions_all_land(tmp_path: Path) -> None:
+    """Many answers at once, first cards and resent ids included: no 5xx, nothing lost or doubled."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = [q for q in BANK.questions if q.type == "single"][:3]
+    with live_server(tmp_path / "data") as base, httpx.Client(base_url=base, timeout=30) as http:
+        http.post("/api/v1/accounts", json={"username": "many", "password": "long password"})
+        token = http.post("/api/v1/tokens", auth=("many", "long password")).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        payloads = [
+            {
+                "attempt_id": str(uuid.uuid4()),
+                "question_id": questions[i % 3].id,
+                "response": {"choice": questions[i % 3].options[0].id},
+            }
+            for i in range(40)
+        ]
+        resent = payloads[:6]
+
+        def post(payload: dict[str, object]) -> int:
+            return http.post("/api/v1/attempts", json=payload, headers=headers).status_code
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(post, payloads + resent))
+        assert all(status in (200, 201) for status in statuses), statuses
+        assert statuses.count(201) == 40
+        export = http.get("/api/v1/me/export", headers=headers).json()
+        assert len(export["attempts"]) == 40 and len(export["review_log"]) == 40
+        cards = {c["question_id"]: c for c in export["review_cards"]}
+        assert set(cards) == {q.id for q in questions}
+        assert sum(c["reps"] for c in cards.values()) == 40
