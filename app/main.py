@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import __version__
 from app.accounts import api as accounts_api
 from app.accounts import pages as account_pages
-from app.accounts.identity import SessionCookieMiddleware
+from app.accounts.identity import session_cookie_header
 from app.accounts.security import Signer
 from app.api import install_problem_openapi
 from app.config import Settings, resolve_secret_key
@@ -57,8 +57,9 @@ _DOCS_CSP = _CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'
 )
 
 
-class SecurityHeaders:
-    """Pure ASGI middleware (cheap on the hot path) adding browser security headers."""
+class ResponseHeaders:
+    """Pure ASGI middleware (cheap on the hot path): browser security headers on every response,
+    and the session cookie when the request started a session."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -71,13 +72,17 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [
+                headers = [
                     *message.get("headers", []),
                     (b"content-security-policy", csp),
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"),
                 ]
+                cookie = session_cookie_header(scope)
+                if cookie is not None:
+                    headers.append(cookie)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -194,8 +199,7 @@ def create_app(
 
     install_error_handlers(app)
     install_problem_openapi(app)
-    app.add_middleware(SecurityHeaders)
-    app.add_middleware(SessionCookieMiddleware)
+    app.add_middleware(ResponseHeaders)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
 
     code_css = generated[GENERATED_CSS]

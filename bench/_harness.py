@@ -10,6 +10,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,6 +28,21 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@contextmanager
+def migrated_data_dir() -> Iterator[dict[str, str]]:
+    """A temporary data directory with a migrated database; yields the environment to use it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {"BERTPREP_DATA_DIR": tmp}
+        subprocess.run(
+            [sys.executable, "-m", "app", "migrate"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            check=True,
+            capture_output=True,
+        )
+        yield env
 
 
 @contextmanager

@@ -10,17 +10,14 @@ Target: ratio >= 0.7.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._harness import ROOT, alternate, report, require_wrk, serve, wrk
+from bench._harness import alternate, migrated_data_dir, report, require_wrk, serve, wrk
 
 TARGET = 0.7
 
@@ -32,15 +29,8 @@ def main() -> None:
     parser.add_argument("--path", default="/lessons/distilbert")
     args = parser.parse_args()
     require_wrk()
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {"BERTPREP_DATA_DIR": tmp}
-        subprocess.run(
-            [sys.executable, "-m", "app", "migrate"],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            check=True,
-            capture_output=True,
-        )
+    with migrated_data_dir() as env:
+        tmp = env["BERTPREP_DATA_DIR"]
         with serve("app.main:create_app_from_env", env) as ours:
             body = httpx.get(ours + args.path).content
             body_file = Path(tmp) / "body.html"

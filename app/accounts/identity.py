@@ -2,8 +2,8 @@
 
 Every visitor of a page that needs a learner gets a guest identity and a signed cookie at once;
 the learner row is written the first time they save something (``ensure_learner``), so crawlers
-reading lessons leave nothing behind. The cookie is written by ``SessionCookieMiddleware`` from
-``request.state.session_cookie``: handlers stay free to return any response.
+reading lessons leave nothing behind. The cookie is written by the app's response-header
+middleware from ``request.state.session_cookie``: handlers stay free to return any response.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import inspect
 from sqlmodel import Session
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from app.accounts import repository
 from app.accounts.security import SESSION_COOKIE, SESSION_MAX_AGE, SessionClaims, Signer, hash_token
@@ -28,10 +28,10 @@ __all__ = [
     "FormIdentity",
     "Identity",
     "PageIdentity",
-    "SessionCookieMiddleware",
     "csrf_token_for",
     "ensure_learner",
     "require_csrf",
+    "session_cookie_header",
     "start_session",
 ]
 
@@ -166,28 +166,12 @@ ApiIdentity = Annotated[Identity, Depends(api_identity)]
 FormIdentity = Annotated[Identity, Depends(require_csrf)]
 
 
-class SessionCookieMiddleware:
-    """Pure ASGI: writes ``request.state.session_cookie`` as a Set-Cookie header."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                value = scope.get("state", {}).get("session_cookie")
-                if value:
-                    cookie = f"{SESSION_COOKIE}={value}; Path=/; Max-Age={SESSION_MAX_AGE}; HttpOnly; SameSite=Lax"
-                    if scope.get("scheme") == "https":
-                        cookie += "; Secure"
-                    message["headers"] = [
-                        *message.get("headers", []),
-                        (b"set-cookie", cookie.encode()),
-                    ]
-            await send(message)
-
-        await self.app(scope, receive, send_with_cookie)
+def session_cookie_header(scope: Scope) -> tuple[bytes, bytes] | None:
+    """The Set-Cookie header for a session started during this request, if one was."""
+    value = scope.get("state", {}).get("session_cookie")
+    if not value:
+        return None
+    cookie = f"{SESSION_COOKIE}={value}; Path=/; Max-Age={SESSION_MAX_AGE}; HttpOnly; SameSite=Lax"
+    if scope.get("scheme") == "https":
+        cookie += "; Secure"
+    return b"set-cookie", cookie.encode()
