@@ -9,7 +9,7 @@ middleware from ``request.state.session_cookie``: handlers stay free to return a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -88,11 +88,11 @@ async def api_identity(request: Request, session: SessionDep) -> Identity:
     """The caller of the JSON API: a Bearer token, or a browser session with a CSRF header."""
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer":
-        token = repository.token_by_hash(session, token_hash=hash_token(credentials.strip()))
-        learner = session.get(Learner, token.learner_id) if token is not None else None
-        if token is None or learner is None:
+        found = repository.learner_for_token(session, token_hash=hash_token(credentials.strip()))
+        if found is None:
             raise Unauthorized("That API token is not valid or has been revoked.")
-        _touch(session, token)
+        token_id, last_used_at, learner = found
+        _touch(session, token_id, last_used_at)
         return Identity(learner.public_id, learner, "token")
     identity = _from_cookie(request, session)
     if identity is None:
@@ -109,13 +109,11 @@ async def api_identity(request: Request, session: SessionDep) -> Identity:
     return identity
 
 
-def _touch(session: Session, token: ApiToken) -> None:
+def _touch(session: Session, token_id: int, last: datetime | None) -> None:
     """Record when a token was last used, to the minute: one write a minute, not one a call."""
     moment = repository.now()
-    last = token.last_used_at
     if last is not None and moment - repository.as_utc(last) < TOKEN_TOUCH_INTERVAL:
         return
-    token_id = token.id
 
     def write() -> None:
         fresh = session.get(ApiToken, token_id)
@@ -152,8 +150,8 @@ def ensure_learner(session: Session, identity: Identity) -> Learner:
     request of the same guest): look it up before creating it.
     """
     learner = identity.learner
-    if learner is not None and inspect(learner).persistent:
-        return learner
+    if learner is not None and (identity.via == "token" or inspect(learner).persistent):
+        return learner  # a token's learner was just read from the database
     learner = repository.by_public_id(session, public_id=identity.public_id)
     if learner is None:
         learner = repository.create_learner(session, public_id=identity.public_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import DateTime, Integer, String, delete, func, text, update
 from sqlmodel import Session, col, select
 
 from app.accounts.tables import ApiToken, Learner, SignInFailure
@@ -19,6 +19,7 @@ __all__ = [
     "count_failures",
     "create_learner",
     "delete_learner",
+    "learner_for_token",
     "merge_guest",
     "new_public_id",
     "record_failure",
@@ -66,7 +67,7 @@ def delete_learner(session: Session, *, learner: Learner) -> None:
     """Everything the learner owns goes with them (ON DELETE CASCADE, spelled out for safety)."""
     for table in (Attempt, ReviewCard, ReviewLog, ApiToken):
         session.exec(delete(table).where(col(table.learner_id) == learner.id))
-    session.delete(learner)
+    session.exec(delete(Learner).where(col(Learner.id) == learner.id))
 
 
 def merge_guest(session: Session, *, guest: Learner, into: Learner) -> None:
@@ -123,6 +124,44 @@ def revoke_token(session: Session, *, learner: Learner, token_id: int) -> ApiTok
         token.revoked_at = now()
         session.add(token)
     return token
+
+
+_TOKEN_LEARNER = text(
+    "SELECT t.id AS token_id, t.last_used_at AS last_used_at, l.id AS learner_id, "
+    "l.public_id AS public_id, l.username AS username, l.created_at AS created_at, "
+    "l.session_version AS session_version "
+    "FROM api_token AS t JOIN learner AS l ON l.id = t.learner_id "
+    "WHERE t.token_hash = :token_hash AND t.revoked_at IS NULL"
+).columns(
+    token_id=Integer,
+    last_used_at=DateTime(timezone=True),
+    learner_id=Integer,
+    public_id=String,
+    username=String,
+    created_at=DateTime(timezone=True),
+    session_version=Integer,
+)
+
+
+def learner_for_token(
+    session: Session, *, token_hash: str
+) -> tuple[int, datetime | None, Learner] | None:
+    """(token id, when it was last used, its learner) for a live token, in one query.
+
+    On the path of every API call, so one prepared statement rather than two ORM loads; the
+    learner comes back as a plain object (not attached to the session).
+    """
+    row = session.execute(_TOKEN_LEARNER, {"token_hash": token_hash}).first()
+    if row is None:
+        return None
+    learner = Learner(
+        id=row.learner_id,
+        public_id=row.public_id,
+        username=row.username,
+        created_at=row.created_at,
+        session_version=row.session_version,
+    )
+    return row.token_id, row.last_used_at, learner
 
 
 def token_by_hash(session: Session, *, token_hash: str) -> ApiToken | None:

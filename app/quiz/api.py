@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from app.accounts.identity import ApiIdentity
 from app.api import problem_responses
-from app.db import SessionDep
+from app.db import SessionDep, run_db
 from app.deps import NowDep, RngDep, SchedulerDep
 from app.quiz import repository, service
 from app.quiz.scheduling import State
@@ -53,7 +53,7 @@ async def list_questions(
         },
     },
 )
-def create_attempt(
+async def create_attempt(
     body: AttemptIn,
     identity: ApiIdentity,
     session: SessionDep,
@@ -61,17 +61,21 @@ def create_attempt(
     scheduler: SchedulerDep,
     now: NowDep,
 ) -> JSONResponse:
-    result, created = service.submit(
+    attempt_id = service.parse_attempt_id(body.attempt_id)
+    result, created = await run_db(
         session,
-        scheduler=scheduler,
-        bank=content.questions,
-        identity=identity,
-        attempt_id=service.parse_attempt_id(body.attempt_id),
-        question_id=body.question_id,
-        response=body.response,
-        shown_order=body.shown_order,
-        duration_ms=body.duration_ms,
-        now=now,
+        lambda: service.submit(
+            session,
+            scheduler=scheduler,
+            bank=content.questions,
+            identity=identity,
+            attempt_id=attempt_id,
+            question_id=body.question_id,
+            response=body.response,
+            shown_order=body.shown_order,
+            duration_ms=body.duration_ms,
+            now=now,
+        ),
     )
     return JSONResponse(
         AttemptOut.of(result).model_dump(mode="json"), status_code=201 if created else 200

@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 
 from app.accounts.identity import FormIdentity, PageIdentity
 from app.content.questions import Question
-from app.db import SessionDep
+from app.db import SessionDep, run_db
 from app.deps import NowDep, RngDep, SchedulerDep
 from app.errors import InvalidInput, NotFound
 from app.quiz import repository, service
@@ -215,17 +215,21 @@ async def quiz_answer(
         )
     started = str(form.get("started_ms") or "")
     duration = int(time.time() * 1000) - int(started) if started.isdigit() else None
-    result, _created = service.submit(
+    kept = duration if duration is not None and 0 <= duration < 86_400_000 else None
+    result, _created = await run_db(
         session,
-        scheduler=scheduler,
-        bank=content.questions,
-        identity=identity,
-        attempt_id=attempt_id,
-        question_id=question.id,
-        response=response,
-        shown_order=order,
-        duration_ms=duration if duration is not None and 0 <= duration < 86_400_000 else None,
-        now=now,
+        lambda: service.submit(
+            session,
+            scheduler=scheduler,
+            bank=content.questions,
+            identity=identity,
+            attempt_id=attempt_id,
+            question_id=question.id,
+            response=response,
+            shown_order=order,
+            duration_ms=kept,
+            now=now,
+        ),
     )
     return render(
         request,
@@ -287,13 +291,17 @@ async def review_rate(
         rating = int(str(form.get("rating")))
     except ValueError:
         raise InvalidInput("Rate the card: 1 Again, 2 Hard, 3 Good or 4 Easy.") from None
-    service.rate(
+    question_id = str(form.get("question_id") or "")
+    await run_db(
         session,
-        scheduler=scheduler,
-        bank=content.questions,
-        identity=identity,
-        question_id=str(form.get("question_id") or ""),
-        rating=rating,
-        now=now,
+        lambda: service.rate(
+            session,
+            scheduler=scheduler,
+            bank=content.questions,
+            identity=identity,
+            question_id=question_id,
+            rating=rating,
+            now=now,
+        ),
     )
     return RedirectResponse("/review", status_code=303)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
+from sqlalchemy import JSON, Boolean, DateTime, Float, Row, bindparam, text
+from sqlalchemy.types import TypeEngine
 from sqlmodel import Session, col, select
 
 from app.quiz.tables import Attempt, ReviewCard, ReviewLog
@@ -13,10 +16,14 @@ __all__ = [
     "as_utc",
     "attempts_of",
     "card",
+    "card_row",
     "cards_of",
     "get_attempt",
+    "insert_attempt",
+    "insert_log",
     "latest_attempts",
     "logs_of",
+    "save_card",
 ]
 
 
@@ -58,3 +65,64 @@ def latest_attempts(session: Session, *, learner_id: int) -> dict[str, Attempt]:
     for attempt in attempts_of(session, learner_id=learner_id):
         latest[attempt.question_id] = attempt
     return latest
+
+
+# --- the answer path: prepared statements -------------------------------------------------
+# Submitting an answer is the busiest write. These statements are built once and are plain,
+# portable SQL (SQLite >= 3.24 and PostgreSQL both know ON CONFLICT … DO UPDATE and
+# "excluded"); typed bind parameters store values exactly as the ORM would.
+
+_WHEN = DateTime(timezone=True)
+_CARD_COLUMNS = "state, step, stability, difficulty, due, last_review, reps, lapses"
+_CARD_SELECT = f"SELECT {_CARD_COLUMNS} FROM review_card WHERE learner_id = :learner_id AND question_id = :question_id"
+_CARD_TYPES: dict[str, TypeEngine[Any]] = {
+    "due": _WHEN,
+    "last_review": _WHEN,
+    "stability": Float(),
+    "difficulty": Float(),
+}
+_CARD = text(_CARD_SELECT).columns(**_CARD_TYPES)
+_CARD_FOR_UPDATE = text(_CARD_SELECT + " FOR UPDATE").columns(**_CARD_TYPES)
+_CARD_UPSERT = text(
+    f"INSERT INTO review_card (learner_id, question_id, {_CARD_COLUMNS}) "
+    "VALUES (:learner_id, :question_id, :state, :step, :stability, :difficulty, :due, :last_review, :reps, :lapses) "
+    "ON CONFLICT (learner_id, question_id) DO UPDATE SET state = excluded.state, step = excluded.step, "
+    "stability = excluded.stability, difficulty = excluded.difficulty, due = excluded.due, "
+    "last_review = excluded.last_review, reps = excluded.reps, lapses = excluded.lapses"
+).bindparams(bindparam("due", type_=_WHEN), bindparam("last_review", type_=_WHEN))
+_ATTEMPT_INSERT = text(
+    "INSERT INTO attempt (id, learner_id, question_id, question_hash, response, shown_order, correct, "
+    "score, rating, duration_ms, created_at, next_review_at) VALUES (:id, :learner_id, :question_id, "
+    ":question_hash, :response, :shown_order, :correct, :score, :rating, :duration_ms, :created_at, :next_review_at)"
+).bindparams(
+    bindparam("response", type_=JSON),
+    bindparam("shown_order", type_=JSON),
+    bindparam("correct", type_=Boolean),
+    bindparam("created_at", type_=_WHEN),
+    bindparam("next_review_at", type_=_WHEN),
+)
+_LOG_INSERT = text(
+    "INSERT INTO review_log (learner_id, question_id, rating, source, attempt_id, reviewed_at) "
+    "VALUES (:learner_id, :question_id, :rating, :source, :attempt_id, :reviewed_at)"
+).bindparams(bindparam("reviewed_at", type_=_WHEN))
+
+
+def card_row(session: Session, *, learner_id: int, question_id: str) -> Row[Any] | None:
+    """A card's scheduling columns, locked for update where the database can (PostgreSQL)."""
+    locking = session.get_bind().dialect.name == "postgresql"
+    statement = _CARD_FOR_UPDATE if locking else _CARD
+    return session.execute(
+        statement, {"learner_id": learner_id, "question_id": question_id}
+    ).first()
+
+
+def save_card(session: Session, **values: Any) -> None:
+    session.execute(_CARD_UPSERT, values)
+
+
+def insert_attempt(session: Session, **values: Any) -> None:
+    session.execute(_ATTEMPT_INSERT, values)
+
+
+def insert_log(session: Session, **values: Any) -> None:
+    session.execute(_LOG_INSERT, values)

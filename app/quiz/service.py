@@ -20,10 +20,11 @@ from app.quiz import repository
 from app.quiz.grading import Grade, ResponseInvalid, covered_key_points, grade
 from app.quiz.review import DueSummary, due_summary, introduced_on
 from app.quiz.scheduling import CardState, Rating, State, rating_from_result, review
-from app.quiz.tables import Attempt, ReviewCard, ReviewLog
+from app.quiz.tables import Attempt
 
 __all__ = [
     "AttemptResult",
+    "Scheduled",
     "covered",
     "draw",
     "due_for",
@@ -126,6 +127,14 @@ def _result(attempt: Attempt, question: Question, graded: Grade | None = None) -
     )
 
 
+@dataclass(frozen=True)
+class Scheduled:
+    """A card after a rating: what the learner sees next."""
+
+    state: int
+    due: datetime
+
+
 def _apply_rating(
     session: Session,
     *,
@@ -134,30 +143,30 @@ def _apply_rating(
     question_id: str,
     rating: Rating,
     now: datetime,
-) -> ReviewCard:
-    row = repository.card(session, learner_id=learner_id, question_id=question_id)
+) -> Scheduled:
+    """Reschedule one card (created on first sight) and store it."""
+    row = repository.card_row(session, learner_id=learner_id, question_id=question_id)
     before = (
         CardState(row.state, row.step, row.stability, row.difficulty, row.due, row.last_review)
         if row is not None
         else None
     )
     after = review(scheduler, before, rating, now)
-    if row is None:
-        row = ReviewCard(
-            learner_id=learner_id, question_id=question_id, state=after.state, due=after.due
-        )
     lapsed = before is not None and before.state == State.Review and rating == Rating.Again
-    row.state, row.step, row.stability, row.difficulty = (
-        after.state,
-        after.step,
-        after.stability,
-        after.difficulty,
+    repository.save_card(
+        session,
+        learner_id=learner_id,
+        question_id=question_id,
+        state=after.state,
+        step=after.step,
+        stability=after.stability,
+        difficulty=after.difficulty,
+        due=after.due,
+        last_review=after.last_review,
+        reps=(row.reps if row is not None else 0) + 1,
+        lapses=(row.lapses if row is not None else 0) + int(lapsed),
     )
-    row.due, row.last_review = after.due, after.last_review
-    row.reps += 1
-    row.lapses += int(lapsed)
-    session.add(row)
-    return row
+    return Scheduled(after.state, after.due)
 
 
 def submit(
@@ -229,16 +238,15 @@ def submit(
             created_at=now,
             next_review_at=card.due,
         )
-        session.add(attempt)
-        session.add(
-            ReviewLog(
-                learner_id=learner.id,
-                question_id=question.id,
-                rating=int(rating),
-                source="quiz",
-                attempt_id=attempt_id,
-                reviewed_at=now,
-            )
+        repository.insert_attempt(session, **attempt.model_dump())
+        repository.insert_log(
+            session,
+            learner_id=learner.id,
+            question_id=question.id,
+            rating=int(rating),
+            source="quiz",
+            attempt_id=attempt_id,
+            reviewed_at=now,
         )
         session.commit()
         return _result(attempt, question, graded), True
@@ -275,13 +283,13 @@ def rate(
     question_id: str,
     rating: int,
     now: datetime,
-) -> ReviewCard:
+) -> Scheduled:
     """A rating from the review queue (flash-card mode): reschedule and log it."""
     question = question_or_404(bank, question_id)
     if not 1 <= rating <= 4:
         raise InvalidInput("rating must be 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy)")
 
-    def write() -> ReviewCard:
+    def write() -> Scheduled:
         learner = ensure_learner(session, identity)
         assert learner.id is not None
         card = _apply_rating(
@@ -292,17 +300,16 @@ def rate(
             rating=Rating(rating),
             now=now,
         )
-        session.add(
-            ReviewLog(
-                learner_id=learner.id,
-                question_id=question.id,
-                rating=rating,
-                source="review",
-                reviewed_at=now,
-            )
+        repository.insert_log(
+            session,
+            learner_id=learner.id,
+            question_id=question.id,
+            rating=rating,
+            source="review",
+            attempt_id=None,
+            reviewed_at=now,
         )
         session.commit()
-        session.refresh(card)
         return card
 
     return retry_on_conflict(session, write)
