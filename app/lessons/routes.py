@@ -5,9 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from app.accounts.identity import PageIdentity
 from app.api import problem_responses
 from app.content import ContentIndex
+from app.db import SessionDep
+from app.deps import NowDep, SchedulerDep
 from app.lessons.schemas import LessonDetail, LessonSummary
+from app.progress.service import load_progress
+from app.quiz.service import due_for
 from app.web import ContentDep, PageCache, render
 
 __all__ = ["api", "pages"]
@@ -44,8 +49,30 @@ async def lesson_page(request: Request) -> HTMLResponse:
 
 
 @pages.get("/", response_class=HTMLResponse)
-async def home(request: Request, content: ContentDep) -> HTMLResponse:
-    return render(request, "home.html", {"lessons": content.lessons})
+def home(
+    request: Request,
+    content: ContentDep,
+    identity: PageIdentity,
+    session: SessionDep,
+    scheduler: SchedulerDep,
+    now: NowDep,
+) -> HTMLResponse:
+    """The catalogue for a newcomer; for a returning learner, today's work first."""
+    today = None
+    if identity.learner is not None:
+        progress = load_progress(
+            session, identity=identity, content=content, scheduler=scheduler, now=now
+        )
+        due = due_for(session, identity=identity, bank=content.questions, now=now)
+        unfinished = [m for m in progress.mastery if m.mastered < m.questions]
+        today = {
+            "progress": progress,
+            "due": due,
+            "next_lesson": content.lesson(unfinished[0].slug) if unfinished else None,
+        }
+    return render(
+        request, "home.html", {"lessons": content.lessons, "today": today, "identity": identity}
+    )
 
 
 @pages.get("/lessons", response_class=HTMLResponse)

@@ -193,3 +193,14 @@ def test_progress_page_draws_charts_with_text_alternatives(client: TestClient) -
 def test_cookie_is_secure_over_https(app: FastAPI) -> None:
     with TestClient(app, base_url="https://testserver") as secure:
         assert "; Secure" in secure.get("/quiz").headers["set-cookie"]
+
+
+def test_home_shows_today_to_a_returning_learner(client: TestClient, app: FastAPI, clock: Clock) -> None:
+    assert "Know the BERT family" in client.get("/").text  # a newcomer gets the introduction
+    _, fields = _answer_form(client)
+    question = app.state.content.questions.get(fields["question_id"])
+    assert client.post("/quiz/albert", data=fields | _form_answer(question)).status_code == 200
+    clock.advance(minutes=15)
+    home = client.get("/").text
+    assert "Welcome back" in home and "Know the BERT family" not in home
+    assert "day streak" in home and 'href="/progress"' in home
