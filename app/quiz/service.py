@@ -169,6 +169,42 @@ def _apply_rating(
     return Scheduled(after.state, after.due)
 
 
+def _rate_and_log(
+    session: Session,
+    *,
+    scheduler: Scheduler,
+    identity: Identity,
+    question_id: str,
+    rating: Rating,
+    now: datetime,
+    source: str,
+    attempt_id: str | None = None,
+) -> tuple[int, Scheduled]:
+    """The write both answers and reviews make: reschedule the card and log the rating.
+
+    Returns the learner id (a guest's row is created here on their first save) and the card."""
+    learner = ensure_learner(session, identity)
+    assert learner.id is not None
+    card = _apply_rating(
+        session,
+        scheduler=scheduler,
+        learner_id=learner.id,
+        question_id=question_id,
+        rating=rating,
+        now=now,
+    )
+    repository.insert_log(
+        session,
+        learner_id=learner.id,
+        question_id=question_id,
+        rating=int(rating),
+        source=source,
+        attempt_id=attempt_id,
+        reviewed_at=now,
+    )
+    return learner.id, card
+
+
 def submit(
     session: Session,
     *,
@@ -214,19 +250,19 @@ def submit(
         existing = repository.get_attempt(session, attempt_id=attempt_id) if tries > 1 else None
         if existing is not None:
             return _replay(existing, identity, bank, question_id), False
-        learner = ensure_learner(session, identity)
-        assert learner.id is not None
-        card = _apply_rating(
+        learner_id, card = _rate_and_log(
             session,
             scheduler=scheduler,
-            learner_id=learner.id,
+            identity=identity,
             question_id=question.id,
             rating=rating,
             now=now,
+            source="quiz",
+            attempt_id=attempt_id,
         )
         attempt = Attempt(
             id=attempt_id,
-            learner_id=learner.id,
+            learner_id=learner_id,
             question_id=question.id,
             question_hash=question.content_hash,
             response=dict(response),
@@ -239,15 +275,6 @@ def submit(
             next_review_at=card.due,
         )
         repository.insert_attempt(session, **attempt.model_dump())
-        repository.insert_log(
-            session,
-            learner_id=learner.id,
-            question_id=question.id,
-            rating=int(rating),
-            source="quiz",
-            attempt_id=attempt_id,
-            reviewed_at=now,
-        )
         session.commit()
         return _result(attempt, question, graded), True
 
@@ -290,24 +317,14 @@ def rate(
         raise InvalidInput("rating must be 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy)")
 
     def write() -> Scheduled:
-        learner = ensure_learner(session, identity)
-        assert learner.id is not None
-        card = _apply_rating(
+        _learner_id, card = _rate_and_log(
             session,
             scheduler=scheduler,
-            learner_id=learner.id,
+            identity=identity,
             question_id=question.id,
             rating=Rating(rating),
             now=now,
-        )
-        repository.insert_log(
-            session,
-            learner_id=learner.id,
-            question_id=question.id,
-            rating=rating,
             source="review",
-            attempt_id=None,
-            reviewed_at=now,
         )
         session.commit()
         return card
