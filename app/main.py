@@ -23,6 +23,7 @@ from app.accounts import api as accounts_api
 from app.accounts import pages as account_pages
 from app.accounts.identity import session_cookie_header
 from app.accounts.security import Signer
+from app.accounts.token_cache import TokenCache
 from app.api import install_problem_openapi
 from app.config import Settings, resolve_secret_key
 from app.content import ContentIndex, load_content
@@ -193,6 +194,7 @@ def create_app(
     app.state.templates = make_templates(static, debug=settings.debug)
     app.state.page_cache = PageCache(enabled=not settings.debug)
     app.state.signer = Signer(secret_key)
+    app.state.token_cache = TokenCache()
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.state.rng = rng or random.Random()
     app.state.scheduler = scheduler or make_scheduler()

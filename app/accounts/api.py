@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from app.accounts import repository, service
 from app.accounts.export import export_learner
-from app.accounts.identity import ApiIdentity
+from app.accounts.identity import ApiIdentity, token_cache
 from app.accounts.tables import ApiToken
 from app.api import problem_responses
 from app.db import SessionDep
@@ -122,12 +122,16 @@ def list_tokens(identity: ApiIdentity, session: SessionDep) -> list[TokenOut]:
     responses=problem_responses(401, 403, 404),
 )
 def revoke_token(
-    token_id: Annotated[int, Path(ge=1, le=2**63 - 1)], identity: ApiIdentity, session: SessionDep
+    token_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    identity: ApiIdentity,
+    session: SessionDep,
+    request: Request,
 ) -> Response:
     if identity.learner is None:
         raise NotFound(f"You have no API token with id {token_id}.")
     repository.revoke_token(session, learner=identity.learner, token_id=token_id)
     session.commit()
+    token_cache(request).forget_token(token_id)
     return Response(status_code=204)
 
 
@@ -144,8 +148,10 @@ def export_me(identity: ApiIdentity, session: SessionDep) -> dict[str, Any]:
     summary="Delete my account and all my data",
     responses=problem_responses(401, 403),
 )
-def delete_me(identity: ApiIdentity, session: SessionDep) -> Response:
+def delete_me(identity: ApiIdentity, session: SessionDep, request: Request) -> Response:
     if identity.learner is not None:
         repository.delete_learner(session, learner=identity.learner)
         session.commit()
+        if identity.learner.id is not None:
+            token_cache(request).forget_learner(identity.learner.id)
     return Response(status_code=204)

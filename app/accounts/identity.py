@@ -8,7 +8,7 @@ middleware from ``request.state.session_cookie``: handlers stay free to return a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -20,6 +20,7 @@ from starlette.types import Scope
 from app.accounts import repository
 from app.accounts.security import SESSION_COOKIE, SESSION_MAX_AGE, SessionClaims, Signer, hash_token
 from app.accounts.tables import ApiToken, Learner
+from app.accounts.token_cache import TokenCache
 from app.db import SessionDep, retry_on_conflict
 from app.errors import Forbidden, Unauthorized
 
@@ -33,6 +34,7 @@ __all__ = [
     "require_csrf",
     "session_cookie_header",
     "start_session",
+    "token_cache",
 ]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -88,12 +90,7 @@ async def api_identity(request: Request, session: SessionDep) -> Identity:
     """The caller of the JSON API: a Bearer token, or a browser session with a CSRF header."""
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer":
-        found = repository.learner_for_token(session, token_hash=hash_token(credentials.strip()))
-        if found is None:
-            raise Unauthorized("That API token is not valid or has been revoked.")
-        token_id, last_used_at, learner = found
-        _touch(session, token_id, last_used_at)
-        return Identity(learner.public_id, learner, "token")
+        return _from_token(request, session, hash_token(credentials.strip()))
     identity = _from_cookie(request, session)
     if identity is None:
         raise Unauthorized(
@@ -109,11 +106,31 @@ async def api_identity(request: Request, session: SessionDep) -> Identity:
     return identity
 
 
-def _touch(session: Session, token_id: int, last: datetime | None) -> None:
-    """Record when a token was last used, to the minute: one write a minute, not one a call."""
+def _from_token(request: Request, session: Session, token_hash: str) -> Identity:
+    cache = token_cache(request)
+    found = cache.get(token_hash)
+    if found is None:
+        found = repository.learner_for_token(session, token_hash=token_hash)
+        if found is None:
+            raise Unauthorized("That API token is not valid or has been revoked.")
+        cache.put(token_hash, found)  # a hit never extends the entry: revocations get through
     moment = repository.now()
-    if last is not None and moment - repository.as_utc(last) < TOKEN_TOUCH_INTERVAL:
-        return
+    last = found.last_used_at
+    if last is None or moment - repository.as_utc(last) >= TOKEN_TOUCH_INTERVAL:
+        _touch(session, found.token_id, moment)
+        cache.update(token_hash, replace(found, last_used_at=moment))
+    learner = Learner(
+        id=found.learner_id,
+        public_id=found.public_id,
+        username=found.username,
+        created_at=found.created_at,
+        session_version=found.session_version,
+    )
+    return Identity(found.public_id, learner, "token")
+
+
+def _touch(session: Session, token_id: int, moment: datetime) -> None:
+    """Record when a token was last used, to the minute: one write a minute, not one a call."""
 
     def write() -> None:
         fresh = session.get(ApiToken, token_id)
@@ -123,6 +140,11 @@ def _touch(session: Session, token_id: int, last: datetime | None) -> None:
         session.commit()
 
     retry_on_conflict(session, write)
+
+
+def token_cache(request: Request) -> TokenCache:
+    cache: TokenCache = request.app.state.token_cache
+    return cache
 
 
 def csrf_token_for(request: Request) -> str:

@@ -11,7 +11,13 @@ from starlette.concurrency import run_in_threadpool
 
 from app.accounts import repository, service
 from app.accounts.export import export_learner
-from app.accounts.identity import FormIdentity, Identity, PageIdentity, start_session
+from app.accounts.identity import (
+    FormIdentity,
+    Identity,
+    PageIdentity,
+    start_session,
+    token_cache,
+)
 from app.accounts.security import SessionClaims
 from app.db import SessionDep
 from app.errors import AppError, InvalidInput
@@ -136,12 +142,13 @@ async def create_token(
 
 @router.post("/account/tokens/{token_id}/revoke")
 async def revoke_token(
-    token_id: int, identity: FormIdentity, session: SessionDep
+    token_id: int, identity: FormIdentity, session: SessionDep, request: Request
 ) -> RedirectResponse:
     if identity.learner is None:
         raise InvalidInput("You have no tokens.")
     repository.revoke_token(session, learner=identity.learner, token_id=token_id)
     session.commit()
+    token_cache(request).forget_token(token_id)
     return RedirectResponse("/account", status_code=303)
 
 
@@ -173,5 +180,7 @@ async def delete(request: Request, identity: FormIdentity, session: SessionDep) 
     if identity.learner is not None:
         repository.delete_learner(session, learner=identity.learner)
         session.commit()
+        if identity.learner.id is not None:
+            token_cache(request).forget_learner(identity.learner.id)
     start_session(request, SessionClaims(repository.new_public_id(), 0))
     return RedirectResponse("/account?deleted=1", status_code=303)

@@ -9,6 +9,7 @@ from sqlalchemy import DateTime, Integer, String, delete, func, text, update
 from sqlmodel import Session, col, select
 
 from app.accounts.tables import ApiToken, Learner, SignInFailure
+from app.accounts.token_cache import CachedToken
 from app.errors import NotFound
 from app.quiz.tables import Attempt, ReviewCard, ReviewLog
 
@@ -143,25 +144,22 @@ _TOKEN_LEARNER = text(
 )
 
 
-def learner_for_token(
-    session: Session, *, token_hash: str
-) -> tuple[int, datetime | None, Learner] | None:
-    """(token id, when it was last used, its learner) for a live token, in one query.
+def learner_for_token(session: Session, *, token_hash: str) -> CachedToken | None:
+    """A live token and its learner, in one query.
 
-    On the path of every API call, so one prepared statement rather than two ORM loads; the
-    learner comes back as a plain object (not attached to the session).
-    """
+    On the path of every API call, so one prepared statement rather than two ORM loads."""
     row = session.execute(_TOKEN_LEARNER, {"token_hash": token_hash}).first()
     if row is None:
         return None
-    learner = Learner(
-        id=row.learner_id,
+    return CachedToken(
+        token_id=row.token_id,
+        last_used_at=row.last_used_at,
+        learner_id=row.learner_id,
         public_id=row.public_id,
         username=row.username,
         created_at=row.created_at,
         session_version=row.session_version,
     )
-    return row.token_id, row.last_used_at, learner
 
 
 def token_by_hash(session: Session, *, token_hash: str) -> ApiToken | None:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
+
 from fastapi.testclient import TestClient
 
 from app.accounts.service import MAX_FAILURES_PER_USERNAME
+from app.accounts.token_cache import CachedToken, TokenCache
+from app.config import Settings
+from app.main import create_app
+from app.quiz.scheduling import make_scheduler
 from tests.conftest import make_account, new_id
 
 
@@ -104,3 +111,46 @@ def test_export_and_delete(client: TestClient, auth: dict[str, str]) -> None:
         ).status_code
         == 201
     )
+
+
+def test_a_token_revoked_by_another_process_stops_working_within_the_cache_ttl(
+    migrated: Settings, client: TestClient, auth: dict[str, str]
+) -> None:
+    """Two app instances on one database stand for two processes of a deployment."""
+    seconds = [1000.0]
+    other_app = create_app(migrated, scheduler=make_scheduler(fuzz=False))
+    with TestClient(other_app) as other:
+        other_app.state.token_cache = TokenCache(ttl=10.0, clock=lambda: seconds[0])
+        assert other.get("/api/v1/progress", headers=auth).status_code == 200  # now cached there
+        token_id = client.get("/api/v1/tokens", headers=auth).json()[0]["id"]
+        assert client.delete(f"/api/v1/tokens/{token_id}", headers=auth).status_code == 204
+        assert client.get("/api/v1/progress", headers=auth).status_code == 401  # this process
+        seconds[0] += 5  # the other process still trusts its entry, and a hit does not extend it
+        assert other.get("/api/v1/progress", headers=auth).status_code == 200
+        seconds[0] += 5
+        refused = other.get("/api/v1/progress", headers=auth)
+        assert refused.status_code == 401
+        assert "revoked" in refused.json()["detail"]
+
+
+def test_token_cache_unit() -> None:
+    now = [0.0]
+    cache = TokenCache(ttl=10.0, max_entries=2, clock=lambda: now[0])
+    entry = CachedToken(1, None, 7, "p", "ada", datetime(2026, 1, 1, tzinfo=UTC), 0)
+    cache.put("a", entry)
+    assert cache.get("a") == entry
+    now[0] = 9.9
+    cache.update("a", replace(entry, username="ada2"))  # keeps the expiry
+    assert cache.get("a") is not None and cache.get("a").username == "ada2"  # type: ignore[union-attr]
+    now[0] = 10.0
+    assert cache.get("a") is None
+    cache.put("a", entry)
+    cache.put("b", replace(entry, token_id=2, learner_id=8))
+    cache.forget_token(1)
+    assert cache.get("a") is None and cache.get("b") is not None
+    cache.forget_learner(8)
+    assert cache.get("b") is None
+    cache.put("a", entry)
+    cache.put("b", entry)
+    cache.put("c", entry)  # over max_entries: swept, then kept
+    assert cache.get("a") is None and cache.get("c") == entry
