@@ -38,6 +38,7 @@ from app.progress import pages as progress_pages
 from app.quiz import api as quiz_api
 from app.quiz import pages as quiz_pages
 from app.quiz.scheduling import make_scheduler
+from app.quiz.writer import AttemptWriter
 from app.search import routes as search
 from app.search.index import SearchIndex
 from app.web import STATIC_DIR, PageCache, asset_url_factory, make_templates
@@ -198,6 +199,9 @@ def create_app(
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.state.rng = rng or random.Random()
     app.state.scheduler = scheduler or make_scheduler()
+    app.state.attempt_writer = AttemptWriter(
+        engine, scheduler=app.state.scheduler, bank=index.questions
+    )
 
     install_error_handlers(app)
     install_problem_openapi(app)
@@ -226,10 +230,12 @@ def create_app(
         )
 
     # Routes match in order, and a route added to the app itself skips the included-router
-    # layer: the lesson page, the busiest route, goes first (bench/pages.py measures it).
+    # layer: the lesson page and the answer call, the busiest routes, go first (bench/pages.py
+    # and bench/attempts.py measure them).
     app.add_api_route(
         "/lessons/{slug}", lessons.lesson_page, response_class=HTMLResponse, include_in_schema=False
     )
+    app.add_api_route(endpoint=quiz_api.create_attempt, **quiz_api.ATTEMPTS_ROUTE)
     app.include_router(lessons.pages)
     app.include_router(health_router)
     app.include_router(lessons.api)

@@ -86,12 +86,16 @@ async def page_identity(request: Request, session: SessionDep) -> Identity:
     return identity
 
 
-async def api_identity(request: Request, session: SessionDep) -> Identity:
-    """The caller of the JSON API: a Bearer token, or a browser session with a CSRF header."""
+async def api_identity(request: Request) -> Identity:
+    """The caller of the JSON API: a Bearer token, or a browser session with a CSRF header.
+
+    Opens a database session only when it must look something up: a script's token is
+    usually in the token cache, and the answer call then reads nothing before its write."""
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer":
-        return _from_token(request, session, hash_token(credentials.strip()))
-    identity = _from_cookie(request, session)
+        return _from_token(request, hash_token(credentials.strip()))
+    with _session(request) as session:
+        identity = _from_cookie(request, session)
     if identity is None:
         raise Unauthorized(
             "Send 'Authorization: Bearer <token>' (create one on /account or with "
@@ -106,27 +110,26 @@ async def api_identity(request: Request, session: SessionDep) -> Identity:
     return identity
 
 
-def _from_token(request: Request, session: Session, token_hash: str) -> Identity:
+def _session(request: Request) -> Session:
+    return Session(request.app.state.engine, expire_on_commit=False)
+
+
+def _from_token(request: Request, token_hash: str) -> Identity:
     cache = token_cache(request)
     found = cache.get(token_hash)
     if found is None:
-        found = repository.learner_for_token(session, token_hash=token_hash)
+        with _session(request) as session:
+            found = repository.learner_for_token(session, token_hash=token_hash)
         if found is None:
             raise Unauthorized("That API token is not valid or has been revoked.")
         cache.put(token_hash, found)  # a hit never extends the entry: revocations get through
     moment = repository.now()
     last = found.last_used_at
     if last is None or moment - repository.as_utc(last) >= TOKEN_TOUCH_INTERVAL:
-        _touch(session, found.token_id, moment)
+        with _session(request) as session:
+            _touch(session, found.token_id, moment)
         cache.update(token_hash, replace(found, last_used_at=moment))
-    learner = Learner(
-        id=found.learner_id,
-        public_id=found.public_id,
-        username=found.username,
-        created_at=found.created_at,
-        session_version=found.session_version,
-    )
-    return Identity(found.public_id, learner, "token")
+    return Identity(found.public_id, found.learner, "token")
 
 
 def _touch(session: Session, token_id: int, moment: datetime) -> None:

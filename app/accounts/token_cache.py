@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+
+from app.accounts.tables import Learner
 
 __all__ = ["CachedToken", "TokenCache"]
 
@@ -28,6 +30,19 @@ class CachedToken:
     username: str | None
     created_at: datetime
     session_version: int
+    # Built once per entry (a table model costs tens of microseconds to construct). Handlers
+    # read it and pass it to queries by id; none attaches it to a session.
+    learner: Learner = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        learner = Learner(
+            id=self.learner_id,
+            public_id=self.public_id,
+            username=self.username,
+            created_at=self.created_at,
+            session_version=self.session_version,
+        )
+        object.__setattr__(self, "learner", learner)
 
 
 class TokenCache:

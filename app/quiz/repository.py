@@ -14,16 +14,17 @@ from app.quiz.tables import Attempt, ReviewCard, ReviewLog
 
 __all__ = [
     "as_utc",
+    "attempts_by_id",
     "attempts_of",
     "card",
     "card_row",
     "cards_of",
     "get_attempt",
-    "insert_attempt",
-    "insert_log",
+    "insert_attempts",
+    "insert_logs",
     "latest_attempts",
     "logs_of",
-    "save_card",
+    "save_cards",
 ]
 
 
@@ -101,6 +102,9 @@ _ATTEMPT_INSERT = text(
     bindparam("created_at", type_=_WHEN),
     bindparam("next_review_at", type_=_WHEN),
 )
+_ATTEMPT_IDS = text("SELECT id FROM attempt WHERE id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
 _LOG_INSERT = text(
     "INSERT INTO review_log (learner_id, question_id, rating, source, attempt_id, reviewed_at) "
     "VALUES (:learner_id, :question_id, :rating, :source, :attempt_id, :reviewed_at)"
@@ -116,13 +120,22 @@ def card_row(session: Session, *, learner_id: int, question_id: str) -> Row[Any]
     ).first()
 
 
-def save_card(session: Session, **values: Any) -> None:
-    session.execute(_CARD_UPSERT, values)
+def attempts_by_id(session: Session, *, attempt_ids: Sequence[str]) -> Sequence[Attempt]:
+    """The attempts among these ids that exist (usually none: a cheap id-only query first)."""
+    found = session.execute(_ATTEMPT_IDS, {"ids": list(attempt_ids)}).scalars().all()
+    if not found:
+        return []
+    return session.exec(select(Attempt).where(col(Attempt.id).in_(found))).all()
 
 
-def insert_attempt(session: Session, **values: Any) -> None:
-    session.execute(_ATTEMPT_INSERT, values)
+# Each takes a list of rows: several rows go to the driver as one executemany.
+def save_cards(session: Session, rows: list[dict[str, Any]]) -> None:
+    session.execute(_CARD_UPSERT, rows)
 
 
-def insert_log(session: Session, **values: Any) -> None:
-    session.execute(_LOG_INSERT, values)
+def insert_attempts(session: Session, rows: list[dict[str, Any]]) -> None:
+    session.execute(_ATTEMPT_INSERT, rows)
+
+
+def insert_logs(session: Session, rows: list[dict[str, Any]]) -> None:
+    session.execute(_LOG_INSERT, rows)

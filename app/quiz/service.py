@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +15,7 @@ from sqlmodel import Session
 from app.accounts.identity import Identity, ensure_learner
 from app.content.questions import Question, QuestionBank
 from app.db import retry_on_conflict
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import AppError, Conflict, InvalidInput, NotFound
 from app.quiz import repository
 from app.quiz.grading import Grade, ResponseInvalid, covered_key_points, grade
 from app.quiz.review import DueSummary, due_summary, introduced_on
@@ -24,13 +24,17 @@ from app.quiz.tables import Attempt
 
 __all__ = [
     "AttemptResult",
+    "Outcome",
+    "Pending",
     "Scheduled",
     "covered",
     "draw",
     "due_for",
     "parse_attempt_id",
+    "prepare",
     "rate",
     "shuffled_order",
+    "store",
     "submit",
 ]
 
@@ -135,74 +139,181 @@ class Scheduled:
     due: datetime
 
 
-def _apply_rating(
-    session: Session,
-    *,
-    scheduler: Scheduler,
+@dataclass
+class _Card:
+    """A card as the write sees it: its FSRS state (None before the first rating) and counts."""
+
+    state: CardState | None
+    reps: int = 0
+    lapses: int = 0
+
+    def rated(self, scheduler: Scheduler, rating: Rating, now: datetime) -> _Card:
+        after = review(scheduler, self.state, rating, now)
+        lapsed = (
+            self.state is not None and self.state.state == State.Review and rating == Rating.Again
+        )
+        return _Card(after, self.reps + 1, self.lapses + int(lapsed))
+
+    def row(self, learner_id: int, question_id: str) -> dict[str, Any]:
+        assert self.state is not None
+        return {
+            "learner_id": learner_id,
+            "question_id": question_id,
+            "state": self.state.state,
+            "step": self.state.step,
+            "stability": self.state.stability,
+            "difficulty": self.state.difficulty,
+            "due": self.state.due,
+            "last_review": self.state.last_review,
+            "reps": self.reps,
+            "lapses": self.lapses,
+        }
+
+
+def _stored_card(session: Session, learner_id: int, question_id: str) -> _Card:
+    row = repository.card_row(session, learner_id=learner_id, question_id=question_id)
+    if row is None:
+        return _Card(None)
+    state = CardState(row.state, row.step, row.stability, row.difficulty, row.due, row.last_review)
+    return _Card(state, row.reps, row.lapses)
+
+
+def _log_row(
     learner_id: int,
     question_id: str,
     rating: Rating,
-    now: datetime,
-) -> Scheduled:
-    """Reschedule one card (created on first sight) and store it."""
-    row = repository.card_row(session, learner_id=learner_id, question_id=question_id)
-    before = (
-        CardState(row.state, row.step, row.stability, row.difficulty, row.due, row.last_review)
-        if row is not None
-        else None
-    )
-    after = review(scheduler, before, rating, now)
-    lapsed = before is not None and before.state == State.Review and rating == Rating.Again
-    repository.save_card(
-        session,
-        learner_id=learner_id,
-        question_id=question_id,
-        state=after.state,
-        step=after.step,
-        stability=after.stability,
-        difficulty=after.difficulty,
-        due=after.due,
-        last_review=after.last_review,
-        reps=(row.reps if row is not None else 0) + 1,
-        lapses=(row.lapses if row is not None else 0) + int(lapsed),
-    )
-    return Scheduled(after.state, after.due)
-
-
-def _rate_and_log(
-    session: Session,
-    *,
-    scheduler: Scheduler,
-    identity: Identity,
-    question_id: str,
-    rating: Rating,
-    now: datetime,
     source: str,
-    attempt_id: str | None = None,
-) -> tuple[int, Scheduled]:
-    """The write both answers and reviews make: reschedule the card and log the rating.
+    attempt_id: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "learner_id": learner_id,
+        "question_id": question_id,
+        "rating": int(rating),
+        "source": source,
+        "attempt_id": attempt_id,
+        "reviewed_at": now,
+    }
 
-    Returns the learner id (a guest's row is created here on their first save) and the card."""
-    learner = ensure_learner(session, identity)
-    assert learner.id is not None
-    card = _apply_rating(
-        session,
-        scheduler=scheduler,
-        learner_id=learner.id,
-        question_id=question_id,
-        rating=rating,
-        now=now,
+
+@dataclass(frozen=True)
+class Pending:
+    """An answer that passed validation and was graded, waiting to be stored."""
+
+    identity: Identity
+    attempt_id: str
+    question: Question
+    graded: Grade
+    response: dict[str, Any]
+    shown_order: list[str] | None
+    rating: Rating
+    duration_ms: int | None
+    now: datetime
+
+
+Outcome = tuple[AttemptResult, bool] | AppError
+
+
+def prepare(
+    stored: Callable[[str], Attempt | None],
+    *,
+    bank: QuestionBank,
+    identity: Identity,
+    attempt_id: str,
+    question_id: str,
+    response: Mapping[str, Any],
+    shown_order: Sequence[str] | None,
+    duration_ms: int | None,
+    now: datetime,
+) -> Pending | tuple[AttemptResult, bool]:
+    """Validate and grade an answer (no write). A response that no longer grades but whose
+    attempt id was stored before (``stored`` looks an id up) is a retry: its first result
+    comes back instead."""
+    question = question_or_404(bank, question_id)
+    try:
+        graded = grade(question, response)
+    except ResponseInvalid as exc:
+        existing = stored(attempt_id)
+        if existing is not None:
+            return _replay(existing, identity, bank, question_id), False
+        raise InvalidInput(str(exc)) from None
+    order = _checked_order(question, shown_order)
+    if question.type == "open":
+        rating = Rating(int(response["rating"]))
+    else:
+        seconds = duration_ms / 1000 if duration_ms is not None else None
+        rating = rating_from_result(
+            correct=graded.correct, seconds=seconds, difficulty=question.difficulty
+        )
+    return Pending(
+        identity, attempt_id, question, graded, dict(response), order, rating, duration_ms, now
     )
-    repository.insert_log(
-        session,
-        learner_id=learner.id,
-        question_id=question_id,
-        rating=int(rating),
-        source=source,
-        attempt_id=attempt_id,
-        reviewed_at=now,
-    )
-    return learner.id, card
+
+
+def store(
+    session: Session, *, scheduler: Scheduler, bank: QuestionBank, batch: Sequence[Pending]
+) -> list[Outcome]:
+    """Store graded answers in one transaction: attempts, cards, review logs.
+
+    An attempt id seen before (stored, or earlier in the batch) is a retry and gets the first
+    result back, stores nothing; the same id for another answer is a Conflict for that item
+    alone. The transaction is retried whole when a concurrent writer got in first (the same
+    attempt id, or a learner's first card for a question): the retry sees what that one stored.
+    """
+
+    def write() -> list[Outcome]:
+        ids = [p.attempt_id for p in batch]
+        stored = {a.id: a for a in repository.attempts_by_id(session, attempt_ids=ids)}
+        fresh: dict[str, tuple[int, AttemptResult]] = {}  # stored by this batch: learner, result
+        cards: dict[tuple[int, str], _Card] = {}
+        attempts: list[dict[str, Any]] = []
+        logs: list[dict[str, Any]] = []
+        outcomes: list[Outcome] = []
+        for p in batch:
+            try:
+                if p.attempt_id in stored:
+                    outcomes.append(
+                        (_replay(stored[p.attempt_id], p.identity, bank, p.question.id), False)
+                    )
+                    continue
+                if p.attempt_id in fresh:
+                    learner_id, first = fresh[p.attempt_id]
+                    _check_retry(learner_id, first.question.id, p.identity, p.question.id)
+                    outcomes.append((first, False))
+                    continue
+            except Conflict as exc:
+                outcomes.append(exc)
+                continue
+            learner = ensure_learner(session, p.identity)
+            assert learner.id is not None
+            key = (learner.id, p.question.id)
+            card = cards.get(key) or _stored_card(session, *key)
+            cards[key] = card = card.rated(scheduler, p.rating, p.now)
+            assert card.state is not None
+            row = _attempt_row(p, learner.id, card.state.due)
+            attempts.append(row)
+            logs.append(_log_row(*key, p.rating, "quiz", p.attempt_id, p.now))
+            result = AttemptResult(
+                attempt_id=p.attempt_id,
+                question=p.question,
+                correct=row["correct"],
+                score=row["score"],
+                correct_response=p.graded.correct_response,
+                covered=p.graded.covered,
+                next_review_at=repository.as_utc(card.state.due),
+                response=p.response,
+                shown_order=p.shown_order,
+            )
+            fresh[p.attempt_id] = (learner.id, result)
+            outcomes.append((result, True))
+        if attempts:
+            repository.save_cards(session, [card.row(*key) for key, card in cards.items()])
+            repository.insert_attempts(session, attempts)
+            repository.insert_logs(session, logs)
+        session.commit()
+        return outcomes
+
+    return retry_on_conflict(session, write)
 
 
 def submit(
@@ -218,78 +329,60 @@ def submit(
     duration_ms: int | None,
     now: datetime,
 ) -> tuple[AttemptResult, bool]:
-    """Grade, keep the attempt, reschedule the card. ``created`` is False for a retry.
-
-    Validation happens once; the write is retried when a concurrent request got there first
-    (the same attempt id, or this learner's first card for the question): the retry then sees
-    what that request stored.
-    """
-    question = question_or_404(bank, question_id)
-    try:
-        graded = grade(question, response)
-    except ResponseInvalid as exc:
-        existing = repository.get_attempt(session, attempt_id=attempt_id)
-        if existing is not None:
-            return _replay(existing, identity, bank, question_id), False
-        raise InvalidInput(str(exc)) from None
-    order = _checked_order(question, shown_order)
-    if question.type == "open":
-        rating = Rating(int(response["rating"]))
-    else:
-        seconds = duration_ms / 1000 if duration_ms is not None else None
-        rating = rating_from_result(
-            correct=graded.correct, seconds=seconds, difficulty=question.difficulty
-        )
-
-    tries = 0
-
-    def write() -> tuple[AttemptResult, bool]:
-        nonlocal tries
-        tries += 1
-        # First try optimistically: a reused attempt id fails the insert, and the retry finds it.
-        existing = repository.get_attempt(session, attempt_id=attempt_id) if tries > 1 else None
-        if existing is not None:
-            return _replay(existing, identity, bank, question_id), False
-        learner_id, card = _rate_and_log(
-            session,
-            scheduler=scheduler,
-            identity=identity,
-            question_id=question.id,
-            rating=rating,
-            now=now,
-            source="quiz",
-            attempt_id=attempt_id,
-        )
-        attempt = Attempt(
-            id=attempt_id,
-            learner_id=learner_id,
-            question_id=question.id,
-            question_hash=question.content_hash,
-            response=dict(response),
-            shown_order=order,
-            correct=graded.correct,
-            score=round(graded.score, 4),
-            rating=int(rating),
-            duration_ms=duration_ms,
-            created_at=now,
-            next_review_at=card.due,
-        )
-        repository.insert_attempt(session, **attempt.model_dump())
-        session.commit()
-        return _result(attempt, question, graded), True
-
-    return retry_on_conflict(session, write)
+    """Grade, keep the attempt, reschedule the card. ``created`` is False for a retry."""
+    pending = prepare(
+        lambda attempt_id: repository.get_attempt(session, attempt_id=attempt_id),
+        bank=bank,
+        identity=identity,
+        attempt_id=attempt_id,
+        question_id=question_id,
+        response=response,
+        shown_order=shown_order,
+        duration_ms=duration_ms,
+        now=now,
+    )
+    if not isinstance(pending, Pending):
+        return pending
+    (outcome,) = store(session, scheduler=scheduler, bank=bank, batch=[pending])
+    if isinstance(outcome, AppError):
+        raise outcome
+    return outcome
 
 
 def _replay(
     attempt: Attempt, identity: Identity, bank: QuestionBank, question_id: str
 ) -> AttemptResult:
-    mine = identity.learner is not None and attempt.learner_id == identity.learner.id
-    if not mine or attempt.question_id != question_id:
+    _check_retry(attempt.learner_id, attempt.question_id, identity, question_id)
+    return _result(attempt, question_or_404(bank, attempt.question_id))
+
+
+def _check_retry(
+    learner_id: int, stored_question: str, identity: Identity, question_id: str
+) -> None:
+    """A resent attempt id is a retry only from the same learner for the same question."""
+    mine = identity.learner is not None and learner_id == identity.learner.id
+    if not mine or stored_question != question_id:
         raise Conflict(
             "That attempt_id was already used for another answer; generate a new UUID per attempt."
         )
-    return _result(attempt, question_or_404(bank, attempt.question_id))
+
+
+def _attempt_row(p: Pending, learner_id: int, next_review_at: datetime) -> dict[str, Any]:
+    """The attempt's columns (a plain dict: building the table model costs more than the write)."""
+    return {
+        "id": p.attempt_id,
+        "learner_id": learner_id,
+        "question_id": p.question.id,
+        "question_hash": p.question.content_hash,
+        "response": p.response,
+        "shown_order": p.shown_order,
+        "correct": p.graded.correct,
+        "score": round(p.graded.score, 4),
+        "rating": int(p.rating),
+        "duration_ms": p.duration_ms,
+        "created_at": p.now,
+        "next_review_at": next_review_at,
+    }
 
 
 def _checked_order(question: Question, shown: Sequence[str] | None) -> list[str] | None:
@@ -317,17 +410,16 @@ def rate(
         raise InvalidInput("rating must be 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy)")
 
     def write() -> Scheduled:
-        _learner_id, card = _rate_and_log(
-            session,
-            scheduler=scheduler,
-            identity=identity,
-            question_id=question.id,
-            rating=Rating(rating),
-            now=now,
-            source="review",
+        learner = ensure_learner(session, identity)
+        assert learner.id is not None
+        card = _stored_card(session, learner.id, question.id).rated(scheduler, Rating(rating), now)
+        assert card.state is not None
+        repository.save_cards(session, [card.row(learner.id, question.id)])
+        repository.insert_logs(
+            session, [_log_row(learner.id, question.id, Rating(rating), "review", None, now)]
         )
         session.commit()
-        return card
+        return Scheduled(card.state.state, card.state.due)
 
     return retry_on_conflict(session, write)
 

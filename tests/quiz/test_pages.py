@@ -195,7 +195,9 @@ def test_cookie_is_secure_over_https(app: FastAPI) -> None:
         assert "; Secure" in secure.get("/quiz").headers["set-cookie"]
 
 
-def test_home_shows_today_to_a_returning_learner(client: TestClient, app: FastAPI, clock: Clock) -> None:
+def test_home_shows_today_to_a_returning_learner(
+    client: TestClient, app: FastAPI, clock: Clock
+) -> None:
     assert "Know the BERT family" in client.get("/").text  # a newcomer gets the introduction
     _, fields = _answer_form(client)
     question = app.state.content.questions.get(fields["question_id"])

@@ -1,0 +1,110 @@
+"""The group-commit writer: answers waiting together are stored in one transaction, and each
+request still gets its own outcome (a first result, a replay, or its own error)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import Session, select
+
+from app.accounts.identity import Identity
+from app.accounts.repository import create_learner
+from app.config import Settings
+from app.content.loader import load_content
+from app.db import make_engine
+from app.errors import Conflict
+from app.quiz import service
+from app.quiz.scheduling import make_scheduler
+from app.quiz.tables import Attempt, ReviewCard, ReviewLog
+from app.quiz.writer import AttemptWriter
+from tests.conftest import CONTENT_DIR
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def test_concurrent_answers_share_a_transaction_and_keep_their_outcomes(
+    migrated: Settings,
+) -> None:
+    engine = make_engine(migrated.resolved_database_url)
+    bank = load_content(CONTENT_DIR).questions
+    question = next(q for q in bank.questions if q.type == "single")
+    right = next(o.id for o in question.options if o.correct)
+    with Session(engine, expire_on_commit=False) as session:
+        ada = create_learner(session, public_id=str(uuid.uuid4()), username="ada")
+        grace = create_learner(session, public_id=str(uuid.uuid4()), username="grace")
+        session.commit()
+    writer = AttemptWriter(engine, scheduler=make_scheduler(fuzz=False), bank=bank)
+
+    def pending(who: Identity, attempt_id: str) -> service.Pending:
+        prepared = service.prepare(
+            lambda _id: None,
+            bank=bank,
+            identity=who,
+            attempt_id=attempt_id,
+            question_id=question.id,
+            response={"choice": right},
+            shown_order=None,
+            duration_ms=20_000,
+            now=NOW,
+        )
+        assert isinstance(prepared, service.Pending)
+        return prepared
+
+    as_ada = Identity(ada.public_id, ada, "token")
+    as_grace = Identity(grace.public_id, grace, "token")
+    ids = [str(uuid.uuid4()) for _ in range(6)]
+
+    async def run() -> list[object]:
+        jobs = [writer.submit(pending(as_ada, i)) for i in ids]
+        jobs.append(writer.submit(pending(as_ada, ids[0])))  # a resend within the same batch
+        jobs.append(writer.submit(pending(as_grace, ids[1])))  # someone else's id
+        return await asyncio.gather(*jobs, return_exceptions=True)
+
+    outcomes = asyncio.run(run())
+    assert writer.batches == 1 and writer.stored == 6
+    firsts = outcomes[:6]
+    assert all(isinstance(o, tuple) and o[1] is True for o in firsts)
+    resent = outcomes[6]
+    assert isinstance(resent, tuple) and resent[1] is False
+    assert resent[0] == firsts[0][0]  # type: ignore[index]
+    assert isinstance(outcomes[7], Conflict)
+    with Session(engine) as session:
+        assert sorted(a.id for a in session.exec(select(Attempt)).all()) == sorted(ids)
+        card = session.exec(select(ReviewCard)).one()
+        assert card.reps == 6  # one card, rated six times in order within the batch
+        assert len(session.exec(select(ReviewLog)).all()) == 6
+
+    # A later batch sees what the first stored: the resend is a replay, nothing new is kept.
+    again = asyncio.run(writer.submit(pending(as_ada, ids[2])))
+    assert again[1] is False and again[0].next_review_at == firsts[2][0].next_review_at  # type: ignore[index]
+    assert writer.stored == 6
+    engine.dispose()
+
+
+def test_a_failed_batch_fails_each_request_with_the_error(migrated: Settings) -> None:
+    engine = make_engine(migrated.resolved_database_url)
+    bank = load_content(CONTENT_DIR).questions
+    question = next(q for q in bank.questions if q.type == "truefalse")
+    ghost = Identity(str(uuid.uuid4()), None, "session")
+    prepared = service.prepare(
+        lambda _id: None,
+        bank=bank,
+        identity=ghost,
+        attempt_id=str(uuid.uuid4()),
+        question_id=question.id,
+        response={"value": True},
+        shown_order=None,
+        duration_ms=None,
+        now=NOW,
+    )
+    assert isinstance(prepared, service.Pending)
+    writer = AttemptWriter(engine, scheduler=make_scheduler(fuzz=False), bank=bank)
+    engine.dispose()
+    migrated.data_dir.joinpath("test.db").unlink()  # the database disappears under the writer
+    migrated.data_dir.joinpath("test.db").mkdir()  # and its path cannot be opened as a file
+    with pytest.raises(Exception, match="unable to open database"):
+        asyncio.run(writer.submit(prepared))
+    assert writer.batches == 0
