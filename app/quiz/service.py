@@ -261,9 +261,16 @@ def store(
     attempt id, or a learner's first card for a question): the retry sees what that one stored.
     """
 
+    tries = 0
+
     def write() -> list[Outcome]:
+        nonlocal tries
+        tries += 1
+        # Optimistic first try: a resent id fails the insert (unique key) and the retry, which
+        # looks the ids up first, replays it. Resends are rare; the lookup is then saved.
         ids = [p.attempt_id for p in batch]
-        stored = {a.id: a for a in repository.attempts_by_id(session, attempt_ids=ids)}
+        found = repository.attempts_by_id(session, attempt_ids=ids) if tries > 1 else ()
+        stored = {a.id: a for a in found}
         fresh: dict[str, tuple[int, AttemptResult]] = {}  # stored by this batch: learner, result
         cards: dict[tuple[int, str], _Card] = {}
         attempts: list[dict[str, Any]] = []
