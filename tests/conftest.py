@@ -30,6 +30,7 @@ def settings(tmp_path: Path) -> Settings:
         database_url=f"sqlite:///{tmp_path / 'data' / 'test.db'}",
         content_dir=CONTENT_DIR,
         secret_key="test-secret-key-not-for-production",
+        lab_preload=False,  # lab tests that need built models build them
     )
 
 

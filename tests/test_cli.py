@@ -84,6 +84,6 @@ def test_readme_documents_every_command() -> None:
 
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     commands = get_command(cli).commands  # type: ignore[attr-defined]
-    assert set(commands) == {"serve", "migrate", "check"}
+    assert set(commands) == {"serve", "migrate", "check", "fetch-model"}
     for name in commands:
         assert f"`bertprep {name}" in readme, f"README.md does not document 'bertprep {name}'"

@@ -1,0 +1,408 @@
+"""``/api/v1/lab``: the variants, their cost, live runs and comparisons."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field, model_validator
+
+from app.api import problem_responses
+from app.errors import InvalidInput
+from app.lab import cost, service
+from app.lab.configs import PRESETS, UnknownConfig, config_for
+from app.lab.pool import LabPool
+from app.lab.service import MAX_RUNS, MAX_SEQ_LEN, MAX_TEXT_CHARS, Compared, Row
+from app.lab.store import ModelStore
+from app.lab.variants import ARCHITECTURES, MINILM
+
+__all__ = ["lab_pool", "lab_store", "router"]
+
+router = APIRouter(prefix="/api/v1/lab", tags=["lab"])
+
+VariantName = Literal["bert", "roberta", "distilbert", "albert", "deberta", "minilm"]
+PresetName = Literal["tiny", "small", "medium", "base"]
+
+
+def lab_store(request: Request) -> ModelStore:
+    store: ModelStore = request.app.state.lab_store
+    return store
+
+
+def lab_pool(request: Request) -> LabPool:
+    pool: LabPool = request.app.state.lab_pool
+    return pool
+
+
+# --- schemas --------------------------------------------------------------------------------
+
+
+class PresetOut(BaseModel):
+    name: str
+    hidden_size: int
+    num_attention_heads: int
+    intermediate_size: int
+    albert_embedding_size: int
+    allowed: bool = Field(description="whether this server builds it (setting lab_max_preset)")
+    loaded: bool = Field(description="whether its five models are built already")
+
+
+class VariantOut(BaseModel):
+    name: str
+    title: str
+    summary: str
+    lesson_url: str
+    tokenizer: str
+    available: bool
+    note: str | None = None
+
+
+class PoolOut(BaseModel):
+    busy: int = Field(description="runs admitted now (running or waiting)")
+    capacity: int = Field(description="runs admitted at most; one more gets 429")
+    workers: int
+
+
+class VariantsOut(BaseModel):
+    variants: list[VariantOut]
+    presets: list[PresetOut]
+    weights: str = Field(description="what the weights are, and what that means for the figures")
+    pool: PoolOut
+
+
+class ParametersOut(BaseModel):
+    embeddings: int
+    encoder: int
+    pooler: int
+    total: int
+    encoder_applied: int = Field(
+        description="encoder parameters as applied (ALBERT reuses one layer)"
+    )
+    total_applied: int
+    parts: dict[str, int]
+
+
+class CostOut(BaseModel):
+    variant: str
+    preset: str
+    seq_len: int
+    parameters: ParametersOut
+    flops: dict[str, int] = Field(description="matmul FLOPs by module (1 multiply-add = 2 FLOPs)")
+    flops_total: int
+    relative_rows: int = Field(description="DeBERTa: relative-table rows projected per layer")
+    weight_bytes: int
+    activation_bytes: int = Field(description="estimated peak float32 activations")
+    implementation: str
+
+
+class _Input(BaseModel):
+    text: str | None = Field(
+        default=None,
+        max_length=MAX_TEXT_CHARS,
+        description="text to tokenise with the lab's WordPiece tokenizer (or send seq_len)",
+    )
+    seq_len: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_SEQ_LEN,
+        description="a length of synthetic tokens instead of text",
+    )
+
+    @model_validator(mode="after")
+    def _one_input(self) -> _Input:
+        if (self.text is None) == (self.seq_len is None):
+            raise ValueError("send either 'text' or 'seq_len' (not both)")
+        return self
+
+
+class RunIn(_Input):
+    variant: VariantName
+    preset: PresetName = "tiny"
+    runs: int = Field(default=10, ge=1, le=MAX_RUNS, description="timed runs after one warm-up")
+
+
+class CompareIn(_Input):
+    preset: PresetName = "tiny"
+    runs: int = Field(default=5, ge=1, le=MAX_RUNS)
+    variants: list[VariantName] | None = Field(
+        default=None,
+        max_length=6,
+        description="default: all five (and MiniLM where installed); BERT always runs as the baseline",
+    )
+    predicted: list[VariantName] | None = Field(
+        default=None, max_length=6, description="your guess: these variants, fastest first"
+    )
+
+
+class LatencyOut(BaseModel):
+    median_ms: float
+    p10_ms: float
+    p90_ms: float
+    runs_ms: list[float]
+
+
+class RunOut(BaseModel):
+    variant: str
+    preset: str
+    pretrained: bool
+    seq_len: int
+    tokens: list[str] | None
+    truncated: bool
+    latency: LatencyOut
+    modules_ms: dict[str, float]
+    parameters: ParametersOut
+    flops: dict[str, int]
+    flops_total: int
+    gflops_per_s: float
+    environment: dict[str, Any]
+
+
+class CompareRowOut(BaseModel):
+    variant: str
+    title: str
+    pretrained: bool
+    params_total: int
+    params_embeddings: int
+    flops_total: int
+    latency_ms_median: float
+    latency_ms_p10: float
+    latency_ms_p90: float
+    modules_ms: dict[str, float]
+    gflops_per_s: float
+    params_ratio: float
+    flops_ratio: float
+    latency_ratio: float
+    explanation: str
+    lesson_url: str
+
+
+class PredictionOut(BaseModel):
+    predicted: list[str]
+    measured: list[str]
+    pairs_right: int
+    pairs: int
+    exact: int
+    message: str
+
+
+class CompareOut(BaseModel):
+    preset: str
+    seq_len: int
+    tokens: list[str] | None
+    truncated: bool
+    runs: int
+    rows: list[CompareRowOut]
+    prediction: PredictionOut | None
+    environment: dict[str, Any]
+
+
+def _parameters(p: cost.Parameters) -> ParametersOut:
+    return ParametersOut(
+        embeddings=p.embeddings,
+        encoder=p.encoder,
+        pooler=p.pooler,
+        total=p.total,
+        encoder_applied=p.encoder_applied,
+        total_applied=p.total_applied,
+        parts=p.parts,
+    )
+
+
+def compare_out(result: Compared, environment: dict[str, Any]) -> CompareOut:
+    def row(r: Row) -> CompareRowOut:
+        latency = r.measured.latency
+        return CompareRowOut(
+            variant=r.name,
+            title=r.title,
+            pretrained=r.pretrained,
+            params_total=r.cost.parameters.total,
+            params_embeddings=r.cost.parameters.embeddings,
+            flops_total=r.cost.flops_total,
+            latency_ms_median=round(latency.median_ms, 4),
+            latency_ms_p10=round(latency.p10_ms, 4),
+            latency_ms_p90=round(latency.p90_ms, 4),
+            modules_ms={k: round(v, 4) for k, v in r.measured.modules_ms.items()},
+            gflops_per_s=round(r.gflops_per_s, 2),
+            params_ratio=round(r.ratios["params"], 4),
+            flops_ratio=round(r.ratios["flops"], 4),
+            latency_ratio=round(r.ratios["latency"], 4),
+            explanation=r.explanation,
+            lesson_url=r.lesson_url,
+        )
+
+    guess = result.prediction
+    return CompareOut(
+        preset=result.preset.value,
+        seq_len=result.lab_input.seq_len,
+        tokens=list(result.lab_input.tokens) if result.lab_input.tokens else None,
+        truncated=result.lab_input.truncated,
+        runs=result.runs,
+        rows=[row(r) for r in result.rows],
+        prediction=PredictionOut(
+            predicted=list(guess.predicted),
+            measured=list(guess.measured),
+            pairs_right=guess.pairs_right,
+            pairs=guess.pairs,
+            exact=guess.exact,
+            message=guess.message,
+        )
+        if guess
+        else None,
+        environment=environment,
+    )
+
+
+WEIGHTS_NOTE = (
+    "The five variants run on random weights from a fixed seed: they measure cost (parameters, "
+    "FLOPs, memory, time), not quality. MiniLM runs its real trained weights."
+)
+
+
+# --- routes ---------------------------------------------------------------------------------
+
+
+@router.get("/variants", summary="The variants and presets the lab runs")
+async def variants(request: Request) -> VariantsOut:
+    store, pool = lab_store(request), lab_pool(request)
+    minilm_problem = store.minilm_problem
+    presets = []
+    for preset in PRESETS:
+        albert = config_for("albert", preset.value)
+        presets.append(
+            PresetOut(
+                name=preset.value,
+                hidden_size=albert.hidden_size,
+                num_attention_heads=albert.num_attention_heads,
+                intermediate_size=albert.intermediate_size,
+                albert_embedding_size=albert.embedding_width,
+                allowed=store.allows(preset),
+                loaded=store.loaded(preset),
+            )
+        )
+    return VariantsOut(
+        variants=[
+            VariantOut(
+                name=a.name,
+                title=a.title,
+                summary=a.summary,
+                lesson_url=a.lesson_url,
+                tokenizer=a.tokenizer,
+                available=a.name != MINILM or minilm_problem is None,
+                note=minilm_problem if a.name == MINILM else None,
+            )
+            for a in ARCHITECTURES.values()
+        ],
+        presets=presets,
+        weights=WEIGHTS_NOTE,
+        pool=PoolOut(busy=pool.busy, capacity=pool.capacity, workers=pool.workers),
+    )
+
+
+@router.get(
+    "/cost",
+    summary="Parameters, FLOPs by module and memory of one forward pass (no run)",
+    responses=problem_responses(422),
+)
+async def cost_of(
+    request: Request,
+    variant: Annotated[VariantName, Query()],
+    preset: Annotated[PresetName, Query()] = "tiny",
+    seq_len: Annotated[int, Query(ge=1, le=MAX_SEQ_LEN)] = 128,
+    implementation: Annotated[
+        Literal["ours", "transformers"],
+        Query(description="DeBERTa: count our work or the reference implementation's"),
+    ] = "ours",
+) -> CostOut:
+    if variant == MINILM:
+        built = lab_store(request).pretrained()
+        if built is None:
+            raise InvalidInput(f"'{MINILM}' is not available: {lab_store(request).minilm_problem}")
+        config = built.config
+    else:
+        try:
+            config = config_for(variant, preset)
+        except UnknownConfig as exc:  # pragma: no cover - Literal types already refuse these
+            raise InvalidInput(str(exc)) from None
+    c = cost.cost(config, seq_len, implementation=implementation)
+    return CostOut(
+        variant=variant,
+        preset=preset if variant != MINILM else "pretrained",
+        seq_len=seq_len,
+        parameters=_parameters(c.parameters),
+        flops=c.flops,
+        flops_total=c.flops_total,
+        relative_rows=c.relative_rows,
+        weight_bytes=c.weight_bytes,
+        activation_bytes=c.activation_bytes,
+        implementation=implementation,
+    )
+
+
+@router.post(
+    "/run",
+    summary="Run one variant: latency (median, p10, p90), time per module, achieved GFLOP/s",
+    responses=problem_responses(400, 413, 422, 429),
+)
+async def run(body: RunIn, request: Request) -> RunOut:
+    store, pool = lab_store(request), lab_pool(request)
+    lab_input = service.make_input(store.tokenizer, text=body.text, seq_len=body.seq_len)
+    preset, _ = service.validate(
+        store,
+        preset=body.preset,
+        names=[body.variant],
+        runs=body.runs,
+        seq_lens=[lab_input.seq_len],
+    )
+    result = await pool.run(
+        lambda: service.compare(
+            store, preset=preset, names=[body.variant], lab_input=lab_input, runs=body.runs
+        )
+    )
+    (row,) = [r for r in result.rows if r.name == body.variant]
+    latency = row.measured.latency
+    return RunOut(
+        variant=row.name,
+        preset=preset.value,
+        pretrained=row.pretrained,
+        seq_len=lab_input.seq_len,
+        tokens=list(lab_input.tokens) if lab_input.tokens else None,
+        truncated=lab_input.truncated,
+        latency=LatencyOut(
+            median_ms=latency.median_ms,
+            p10_ms=latency.p10_ms,
+            p90_ms=latency.p90_ms,
+            runs_ms=list(latency.runs_ms),
+        ),
+        modules_ms=row.measured.modules_ms,
+        parameters=_parameters(row.cost.parameters),
+        flops=row.cost.flops,
+        flops_total=row.cost.flops_total,
+        gflops_per_s=round(row.gflops_per_s, 2),
+        environment=service.environment(workers=pool.workers),
+    )
+
+
+@router.post(
+    "/compare",
+    summary="Run several variants on the same input, interleaved, with ratios to BERT",
+    responses=problem_responses(400, 413, 422, 429),
+)
+async def compare(body: CompareIn, request: Request) -> CompareOut:
+    store, pool = lab_store(request), lab_pool(request)
+    lab_input = service.make_input(store.tokenizer, text=body.text, seq_len=body.seq_len)
+    preset, names = service.validate(
+        store, preset=body.preset, names=body.variants, runs=body.runs, seq_lens=[lab_input.seq_len]
+    )
+    if body.predicted:
+        service.check_prediction(body.predicted, names)
+    result = await pool.run(
+        lambda: service.compare(
+            store,
+            preset=preset,
+            names=names,
+            lab_input=lab_input,
+            runs=body.runs,
+            predicted=body.predicted,
+        )
+    )
+    return compare_out(result, service.environment(workers=pool.workers))

@@ -1,0 +1,467 @@
+"""DeBERTa-v3 (Hugging Face ``DebertaV2Model``), inference only, float32 numpy.
+
+The layer skeleton is BERT's (post-norm residual blocks, exact GELU); what differs:
+
+* **No absolute positions in the input.** ``position_biased_input=False``: the embeddings are the
+  word embeddings alone, layer-normed, then multiplied by the attention mask (padding rows become
+  zero). There are no token type embeddings either (``type_vocab_size=0``) and no pooler.
+* **One relative position table for all layers.** ``encoder.rel_embeddings`` holds 2k rows (k =
+  ``position_buckets`` = 256), one per bucketed distance; it is layer-normed once
+  (``encoder.LayerNorm``, ``norm_rel_ebd="layer_norm"``) and every layer projects it through its
+  own query and key projections (``share_att_key=True``: no separate positional projections).
+* **Disentangled attention: three score terms.** For query i, key j and delta = bucket(i - j) + k::
+
+      content->content  c2c[i, j] = Q_i . K_j
+      content->position c2p[i, j] = Q_i . Kr_delta      (Kr = LN(rel) projected by the key proj)
+      position->content p2c[i, j] = K_j . Qr_delta      (Qr = LN(rel) projected by the query proj)
+
+  The paper writes p2c with delta(j, i) = bucket(j - i) + k; the released code (and every
+  checkpoint) indexes it with ``-bucket(j - i) + k``, which is the same delta(i, j) as c2p because
+  the bucket function is odd. We follow the code.
+* **Scaled by sqrt(3 d), not sqrt(d)**: three terms of the same magnitude are summed
+  (scale_factor = 1 + len(pos_att_type)).
+* **Log buckets.** Distances within +-k/2 (= 128) keep their own bucket; beyond that they share
+  log-spaced buckets up to max_relative_positions (512), so the table covers any length with 2k rows.
+* **The vocabulary dominates.** 128,100 x 768 word embeddings are ~98M of the ~184M parameters of
+  DeBERTa-v3-base, against ~86M in the 12 layers.
+
+One deliberate difference from the reference, for speed: the reference projects all 2k table rows
+through Q and K in every layer, though a sequence of n tokens only reaches the rows
+[k - bucket(n-1), k + bucket(n-1)] (the bucket function is monotonic). We project only those and
+re-base the indices; every score is the same, only unreachable rows are skipped. The gathers use
+``np.take`` on flattened indices (shared by all layers), several times faster than
+``np.take_along_axis`` with a broadcast index.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from app.lab.bert import check_inputs
+from app.lab.configs import EncoderConfig
+from app.lab.encoder import EncoderOutput, normal, take
+from app.lab.ops import NULL_TIMER, Array, Timer, gelu, layer_norm, linear, softmax
+
+__all__ = [
+    "DebertaWeights",
+    "EmbeddingWeights",
+    "LayerWeights",
+    "RelativeIndex",
+    "forward",
+    "from_state_dict",
+    "init_weights",
+    "log_bucket_position",
+    "reachable_relative_rows",
+    "relative_index",
+    "state_dict_shapes",
+    "to_state_dict",
+]
+
+# pos_att_type = ["p2c", "c2p"]: c2c plus two relative terms.
+SCALE_FACTOR = 3
+
+
+# --- relative positions ------------------------------------------------------------------------
+
+
+def log_bucket_position(
+    relative_pos: NDArray[np.int64], bucket_size: int, max_position: int
+) -> NDArray[np.int64]:
+    """Hugging Face's ``make_log_bucket_position``: exact within +-bucket_size/2, log beyond.
+
+    The log is taken in float32, as torch takes it, so ``ceil`` lands on the same integer.
+    """
+    mid = bucket_size // 2
+    sign = np.sign(relative_pos)  # [...]
+    magnitude = np.maximum(np.abs(relative_pos), mid)  # [...] log only where |pos| > mid counts
+    ratio = magnitude.astype(np.float32) / np.float32(mid)  # [...]
+    denominator = np.log(np.float32((max_position - 1) / mid))  # []
+    log_pos = np.ceil(np.log(ratio) / denominator * np.float32(mid - 1)) + np.float32(mid)  # [...]
+    far = np.abs(relative_pos) > mid  # [...]
+    return np.where(far, log_pos.astype(np.int64) * sign, relative_pos)  # [...]
+
+
+def _max_relative_positions(config: EncoderConfig) -> int:
+    """The reference's max_relative_positions: below 1 means max_position_embeddings."""
+    if config.max_relative_positions < 1:
+        return config.max_position_embeddings
+    return config.max_relative_positions
+
+
+def _bucket(relative_pos: NDArray[np.int64], config: EncoderConfig) -> NDArray[np.int64]:
+    """Bucketed relative positions as the reference builds them (plain without buckets)."""
+    if config.position_buckets > 0:
+        return log_bucket_position(
+            relative_pos, config.position_buckets, _max_relative_positions(config)
+        )
+    return relative_pos
+
+
+def _reachable_range(seq_len: int, config: EncoderConfig) -> tuple[int, int]:
+    """[lo, hi) of the table rows that c2p and p2c can index for ``seq_len`` tokens."""
+    span = config.relative_span  # k
+    furthest = _bucket(np.array([max(seq_len, 1) - 1], dtype=np.int64), config)  # [1]
+    b = int(furthest[0])
+    return max(0, span - b), min(2 * span, span + b + 1)
+
+
+def reachable_relative_rows(seq_len: int, config: EncoderConfig) -> int:
+    """How many relative-table rows our forward pass projects for a sequence of ``seq_len``.
+
+    Positions i - j lie in [-(n-1), n-1]; the bucket function is odd and monotonic, so c2p and p2c
+    only index rows [k - b, k + b] with b = bucket(n - 1), clipped to the table [0, 2k): 2n - 1
+    rows while n - 1 <= k/2, at most 2k.
+    """
+    lo, hi = _reachable_range(seq_len, config)
+    return hi - lo
+
+
+@dataclass(frozen=True, slots=True)
+class RelativeIndex:
+    """Where each (i, j) score reads the projected table rows [lo, hi), as flat ``np.take`` indices.
+
+    With R = hi - lo rows and delta = clamp(bucket(i - j) + k, 0, 2k - 1) - lo:
+    c2p[i, j] = (Q Kr^T)[i, delta], read at i * R + delta;
+    p2c[i, j] = (K Qr^T)[j, delta], read at j * R + delta.
+    """
+
+    lo: int
+    hi: int
+    c2p: NDArray[np.int64]  # [n * n]
+    p2c: NDArray[np.int64]  # [n * n]
+
+
+def relative_index(seq_len: int, config: EncoderConfig) -> RelativeIndex:
+    """The gather indices of one sequence length, shared by every layer."""
+    span = config.relative_span  # k
+    positions = np.arange(seq_len, dtype=np.int64)  # [n]
+    relative = positions[:, None] - positions[None, :]  # [n, n] i - j
+    lo, hi = _reachable_range(seq_len, config)
+    delta = np.clip(_bucket(relative, config) + span, 0, 2 * span - 1) - lo  # [n, n] in [0, R)
+    rows = hi - lo  # R
+    c2p = positions[:, None] * rows + delta  # [n, n] row i
+    p2c = positions[None, :] * rows + delta  # [n, n] row j
+    return RelativeIndex(lo=lo, hi=hi, c2p=c2p.ravel(), p2c=p2c.ravel())
+
+
+# --- weights -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddingWeights:
+    word_embeddings: Array  # [V, H]
+    norm_weight: Array  # [H]
+    norm_bias: Array  # [H]
+
+
+@dataclass(frozen=True, slots=True)
+class LayerWeights:
+    """One transformer layer. Q, K and V are stored fused, rows in that order, for one matmul."""
+
+    qkv_weight: Array  # [3H, H] query_proj; key_proj; value_proj
+    qkv_bias: Array  # [3H]
+    attention_output_weight: Array  # [H, H]
+    attention_output_bias: Array  # [H]
+    attention_norm_weight: Array  # [H]
+    attention_norm_bias: Array  # [H]
+    intermediate_weight: Array  # [I, H]
+    intermediate_bias: Array  # [I]
+    output_weight: Array  # [H, I]
+    output_bias: Array  # [H]
+    output_norm_weight: Array  # [H]
+    output_norm_bias: Array  # [H]
+
+
+@dataclass(frozen=True, slots=True)
+class DebertaWeights:
+    embeddings: EmbeddingWeights
+    rel_embeddings: Array  # [2k, H] shared by all layers
+    rel_norm_weight: Array  # [H]
+    rel_norm_bias: Array  # [H]
+    layers: tuple[LayerWeights, ...]
+
+
+def _init_layer(config: EncoderConfig, rng: np.random.Generator) -> LayerWeights:
+    """N(0, 0.02^2) matrices, zero biases, unit layer norms (Hugging Face's init)."""
+    h, i = config.hidden_size, config.intermediate_size
+    ones, zeros = np.ones(h, np.float32), np.zeros(h, np.float32)
+    return LayerWeights(
+        qkv_weight=normal(rng, (3 * h, h)),
+        qkv_bias=np.zeros(3 * h, np.float32),
+        attention_output_weight=normal(rng, (h, h)),
+        attention_output_bias=zeros.copy(),
+        attention_norm_weight=ones.copy(),
+        attention_norm_bias=zeros.copy(),
+        intermediate_weight=normal(rng, (i, h)),
+        intermediate_bias=np.zeros(i, np.float32),
+        output_weight=normal(rng, (h, i)),
+        output_bias=zeros.copy(),
+        output_norm_weight=ones.copy(),
+        output_norm_bias=zeros.copy(),
+    )
+
+
+def init_weights(config: EncoderConfig, seed: int) -> DebertaWeights:
+    """Deterministic weights from (config, seed); the padding row of the vocabulary is zero."""
+    rng = np.random.default_rng(seed)
+    h = config.hidden_size
+    words = normal(rng, (config.vocab_size, h))  # [V, H]
+    words[config.pad_token_id] = 0.0
+    embeddings = EmbeddingWeights(words, np.ones(h, np.float32), np.zeros(h, np.float32))
+    rel = normal(rng, (2 * config.relative_span, h))  # [2k, H]
+    layers = tuple(_init_layer(config, rng) for _ in range(config.num_hidden_layers))
+    return DebertaWeights(embeddings, rel, np.ones(h, np.float32), np.zeros(h, np.float32), layers)
+
+
+# --- checkpoint keys ---------------------------------------------------------------------------
+
+
+def _layer_shapes(config: EncoderConfig, index: int) -> dict[str, tuple[int, ...]]:
+    """The checkpoint keys of layer ``index`` and their shapes."""
+    h, i = config.hidden_size, config.intermediate_size
+    p = f"encoder.layer.{index}."
+    shapes: dict[str, tuple[int, ...]] = {}
+    for proj in ("query_proj", "key_proj", "value_proj"):
+        shapes |= {
+            f"{p}attention.self.{proj}.weight": (h, h),
+            f"{p}attention.self.{proj}.bias": (h,),
+        }
+    return shapes | {
+        f"{p}attention.output.dense.weight": (h, h),
+        f"{p}attention.output.dense.bias": (h,),
+        f"{p}attention.output.LayerNorm.weight": (h,),
+        f"{p}attention.output.LayerNorm.bias": (h,),
+        f"{p}intermediate.dense.weight": (i, h),
+        f"{p}intermediate.dense.bias": (i,),
+        f"{p}output.dense.weight": (h, i),
+        f"{p}output.dense.bias": (h,),
+        f"{p}output.LayerNorm.weight": (h,),
+        f"{p}output.LayerNorm.bias": (h,),
+    }
+
+
+def state_dict_shapes(config: EncoderConfig) -> dict[str, tuple[int, ...]]:
+    """The key table: every ``DebertaV2Model`` state-dict key with its shape, in checkpoint order."""
+    h = config.hidden_size
+    shapes: dict[str, tuple[int, ...]] = {
+        "embeddings.word_embeddings.weight": (config.vocab_size, h),
+        "embeddings.LayerNorm.weight": (h,),
+        "embeddings.LayerNorm.bias": (h,),
+    }
+    for index in range(config.num_hidden_layers):
+        shapes |= _layer_shapes(config, index)
+    return shapes | {
+        "encoder.rel_embeddings.weight": (2 * config.relative_span, h),
+        "encoder.LayerNorm.weight": (h,),
+        "encoder.LayerNorm.bias": (h,),
+    }
+
+
+def _layer_state(layer: LayerWeights, index: int) -> dict[str, Array]:
+    """One layer under its checkpoint keys; Q, K, V are views of the fused matrix."""
+    p = f"encoder.layer.{index}."
+    q_w, k_w, v_w = np.split(layer.qkv_weight, 3)  # 3 x [H, H]
+    q_b, k_b, v_b = np.split(layer.qkv_bias, 3)  # 3 x [H]
+    return {
+        f"{p}attention.self.query_proj.weight": q_w,
+        f"{p}attention.self.query_proj.bias": q_b,
+        f"{p}attention.self.key_proj.weight": k_w,
+        f"{p}attention.self.key_proj.bias": k_b,
+        f"{p}attention.self.value_proj.weight": v_w,
+        f"{p}attention.self.value_proj.bias": v_b,
+        f"{p}attention.output.dense.weight": layer.attention_output_weight,
+        f"{p}attention.output.dense.bias": layer.attention_output_bias,
+        f"{p}attention.output.LayerNorm.weight": layer.attention_norm_weight,
+        f"{p}attention.output.LayerNorm.bias": layer.attention_norm_bias,
+        f"{p}intermediate.dense.weight": layer.intermediate_weight,
+        f"{p}intermediate.dense.bias": layer.intermediate_bias,
+        f"{p}output.dense.weight": layer.output_weight,
+        f"{p}output.dense.bias": layer.output_bias,
+        f"{p}output.LayerNorm.weight": layer.output_norm_weight,
+        f"{p}output.LayerNorm.bias": layer.output_norm_bias,
+    }
+
+
+def to_state_dict(weights: DebertaWeights) -> dict[str, Array]:
+    """The weights under ``DebertaV2Model`` state-dict keys (``load_state_dict(strict=True)``)."""
+    state: dict[str, Array] = {
+        "embeddings.word_embeddings.weight": weights.embeddings.word_embeddings,
+        "embeddings.LayerNorm.weight": weights.embeddings.norm_weight,
+        "embeddings.LayerNorm.bias": weights.embeddings.norm_bias,
+    }
+    for index, layer in enumerate(weights.layers):
+        state |= _layer_state(layer, index)
+    return state | {
+        "encoder.rel_embeddings.weight": weights.rel_embeddings,
+        "encoder.LayerNorm.weight": weights.rel_norm_weight,
+        "encoder.LayerNorm.bias": weights.rel_norm_bias,
+    }
+
+
+def _layer_from(t: Mapping[str, Array], index: int) -> LayerWeights:
+    """Assemble layer ``index`` from already shape-checked tensors."""
+    p = f"encoder.layer.{index}."
+    s = f"{p}attention.self."
+    projections = ("query_proj", "key_proj", "value_proj")
+    return LayerWeights(
+        qkv_weight=np.concatenate([t[f"{s}{name}.weight"] for name in projections]),  # [3H, H]
+        qkv_bias=np.concatenate([t[f"{s}{name}.bias"] for name in projections]),  # [3H]
+        attention_output_weight=t[f"{p}attention.output.dense.weight"],
+        attention_output_bias=t[f"{p}attention.output.dense.bias"],
+        attention_norm_weight=t[f"{p}attention.output.LayerNorm.weight"],
+        attention_norm_bias=t[f"{p}attention.output.LayerNorm.bias"],
+        intermediate_weight=t[f"{p}intermediate.dense.weight"],
+        intermediate_bias=t[f"{p}intermediate.dense.bias"],
+        output_weight=t[f"{p}output.dense.weight"],
+        output_bias=t[f"{p}output.dense.bias"],
+        output_norm_weight=t[f"{p}output.LayerNorm.weight"],
+        output_norm_bias=t[f"{p}output.LayerNorm.bias"],
+    )
+
+
+def from_state_dict(config: EncoderConfig, state: Mapping[str, Array]) -> DebertaWeights:
+    """Weights from a ``DebertaV2Model`` state dict; WeightError names a missing or misshapen key."""
+    t = {key: take(state, key, shape) for key, shape in state_dict_shapes(config).items()}
+    embeddings = EmbeddingWeights(
+        t["embeddings.word_embeddings.weight"],
+        t["embeddings.LayerNorm.weight"],
+        t["embeddings.LayerNorm.bias"],
+    )
+    return DebertaWeights(
+        embeddings=embeddings,
+        rel_embeddings=t["encoder.rel_embeddings.weight"],
+        rel_norm_weight=t["encoder.LayerNorm.weight"],
+        rel_norm_bias=t["encoder.LayerNorm.bias"],
+        layers=tuple(_layer_from(t, index) for index in range(config.num_hidden_layers)),
+    )
+
+
+# --- forward pass ------------------------------------------------------------------------------
+
+
+def embed(
+    weights: EmbeddingWeights, config: EncoderConfig, input_ids: NDArray[np.int64], mask: Array
+) -> Array:
+    """Word embeddings only (no positions, no token types), layer-normed, padding rows zeroed."""
+    x = weights.word_embeddings[input_ids]  # [B, n, H]
+    x = layer_norm(x, weights.norm_weight, weights.norm_bias, config.layer_norm_eps)  # [B, n, H]
+    return x * mask[:, :, None]  # [B, n, H]
+
+
+def split_heads(x: Array, heads: int) -> Array:
+    """[..., n, A*d] -> [..., A, n, d]."""
+    *lead, n, width = x.shape
+    x = x.reshape(*lead, n, heads, width // heads)  # [..., n, A, d]
+    return np.swapaxes(x, -2, -3)  # [..., A, n, d]
+
+
+def attention_scale(config: EncoderConfig) -> np.float32:
+    """1 / sqrt(3 d): c2c, c2p and p2c are summed, so the scores are scaled for three terms."""
+    return np.float32(1.0 / math.sqrt(config.head_dim * SCALE_FACTOR))
+
+
+def relative_scores(
+    layer: LayerWeights, config: EncoderConfig, q: Array, k: Array, rel: Array, idx: RelativeIndex
+) -> Array:
+    """c2p + p2c for one layer; ``q`` is already divided by sqrt(3d): [B, A, n, n].
+
+    ``rel`` is the layer-normed table restricted to the reachable rows [R, H]; share_att_key means
+    it goes through this layer's own query and key projections.
+    """
+    h, (batch, heads, n, _) = config.hidden_size, q.shape
+    inv_scale = attention_scale(config)  # 1 / sqrt(3d)
+    pos = linear(rel, layer.qkv_weight[: 2 * h], layer.qkv_bias[: 2 * h])  # [R, 2H]
+    pos_q = split_heads(pos[:, :h] * inv_scale, heads)  # [A, R, d]
+    pos_k = split_heads(pos[:, h:], heads)  # [A, R, d]
+    rows = pos.shape[0]  # R
+    c2p = (q @ np.swapaxes(pos_k, -1, -2)).reshape(batch * heads, n * rows)  # [B*A, n*R]
+    p2c = (k @ np.swapaxes(pos_q, -1, -2)).reshape(batch * heads, n * rows)  # [B*A, n*R]
+    scores = np.take(c2p, idx.c2p, axis=1)  # [B*A, n*n]
+    scores += np.take(p2c, idx.p2c, axis=1)  # [B*A, n*n]
+    return scores.reshape(batch, heads, n, n)  # [B, A, n, n]
+
+
+def attend(q: Array, k: Array, v: Array, bias: Array, keep: NDArray[np.bool_] | None) -> Array:
+    """softmax(Q K^T + bias, masked) V, heads merged: [B, A, n, d] -> [B, n, A*d].
+
+    As in the reference, a pair is kept only when both tokens are real; a padding query row is
+    all masked and so attends uniformly (its output is never read). ``keep`` None: no padding.
+    """
+    scores = q @ np.swapaxes(k, -1, -2)  # [B, A, n, n]
+    scores += bias  # [B, A, n, n]
+    if keep is not None:
+        scores = np.where(keep, scores, np.finfo(np.float32).min)  # [B, A, n, n]
+    context = softmax(scores) @ v  # [B, A, n, d]
+    batch, _, n, _ = context.shape
+    return np.swapaxes(context, 1, 2).reshape(batch, n, -1)  # [B, n, H]
+
+
+def pair_mask(attention_mask: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """The reference's mask: (i, j) is kept when both tokens are real: [B, n] -> [B, 1, n, n]."""
+    real = attention_mask.astype(bool)  # [B, n]
+    keep: NDArray[np.bool_] = (real[:, :, None] & real[:, None, :])[:, None]  # [B, 1, n, n]
+    return keep
+
+
+def encoder_layer(
+    layer: LayerWeights,
+    config: EncoderConfig,
+    x: Array,
+    rel: Array,
+    idx: RelativeIndex,
+    keep: NDArray[np.bool_] | None,
+    timer: Timer,
+) -> Array:
+    """Disentangled self-attention, then the feed-forward block, both post-norm: [B, n, H]."""
+    heads, eps = config.num_attention_heads, config.layer_norm_eps
+    with timer("projections"):
+        qkv = split_heads(linear(x, layer.qkv_weight, layer.qkv_bias), 3 * heads)  # [B, 3A, n, d]
+        q, k, v = np.split(qkv, 3, axis=1)  # 3 x [B, A, n, d]
+        q = q * attention_scale(config)  # [B, A, n, d]
+    with timer("relative"):
+        bias = relative_scores(layer, config, q, k, rel, idx)  # [B, A, n, n]
+    with timer("attention"):
+        context = attend(q, k, v, bias, keep)  # [B, n, H]
+    with timer("projections"):
+        out = linear(context, layer.attention_output_weight, layer.attention_output_bias)
+    with timer("norms"):
+        x = layer_norm(out + x, layer.attention_norm_weight, layer.attention_norm_bias, eps)
+    with timer("feed_forward"):
+        inner = gelu(linear(x, layer.intermediate_weight, layer.intermediate_bias))  # [B, n, I]
+        out = linear(inner, layer.output_weight, layer.output_bias)  # [B, n, H]
+    with timer("norms"):
+        return layer_norm(out + x, layer.output_norm_weight, layer.output_norm_bias, eps)
+
+
+def forward(
+    weights: DebertaWeights,
+    config: EncoderConfig,
+    input_ids: NDArray[np.int64],
+    attention_mask: NDArray[np.int64],
+    *,
+    timer: Timer = NULL_TIMER,
+) -> EncoderOutput:
+    """last_hidden_state [B, n, H] for ``input_ids`` [B, n] (mask 1 = real token, 0 = padding).
+
+    ValueError for malformed inputs or more than max_position_embeddings tokens: there is no
+    position table to run out of, but the model was trained on (and the lab offers) no more.
+    """
+    check_inputs(config, input_ids, attention_mask, config.max_position_embeddings)
+    mask = attention_mask.astype(np.float32)  # [B, n]
+    with timer("embeddings"):
+        x = embed(weights.embeddings, config, input_ids, mask)  # [B, n, H]
+    keep = None if attention_mask.all() else pair_mask(attention_mask)  # [B, 1, n, n]
+    with timer("relative"):
+        idx = relative_index(input_ids.shape[1], config)  # [n*n] twice
+        table = weights.rel_embeddings[idx.lo : idx.hi]  # [R, H]
+        rel = layer_norm(
+            table, weights.rel_norm_weight, weights.rel_norm_bias, config.layer_norm_eps
+        )
+    for layer in weights.layers:
+        x = encoder_layer(layer, config, x, rel, idx, keep, timer)  # [B, n, H]
+    return EncoderOutput(last_hidden_state=x)

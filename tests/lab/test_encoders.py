@@ -1,0 +1,350 @@
+"""The BERT, RoBERTa, DistilBERT and ALBERT numpy encoders at the tiny preset, without torch:
+shapes and dtypes, seeding, padding, the key tables, the timer, bad input. Parity with
+transformers is in test_parity.py."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+from app.lab import albert, bert, distilbert, ops, roberta
+from app.lab.configs import EncoderConfig, config_for
+from app.lab.encoder import EncoderOutput, WeightError
+from app.lab.ops import ModuleTimer
+
+MODULES: dict[str, ModuleType] = {
+    "bert": bert,
+    "roberta": roberta,
+    "distilbert": distilbert,
+    "albert": albert,
+}
+VARIANTS = tuple(MODULES)
+
+# A key of each table, and the part of the model it names.
+SOME_LAYER_KEY = {
+    "bert": "encoder.layer.1.attention.self.key.weight",
+    "roberta": "encoder.layer.0.output.dense.bias",
+    "distilbert": "transformer.layer.1.ffn.lin1.weight",
+    "albert": "encoder.albert_layer_groups.0.albert_layers.0.attention.value.weight",
+}
+
+
+@pytest.fixture(scope="module", params=VARIANTS)
+def variant(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def config(variant: str) -> EncoderConfig:
+    return config_for(variant, "tiny")
+
+
+@pytest.fixture(scope="module")
+def weights(variant: str, config: EncoderConfig) -> Any:
+    """Seeded weights; frozen dataclasses, shared by the tests of one module (none writes)."""
+    return MODULES[variant].init_weights(config, 7)
+
+
+def run(variant: str, weights: Any, config: EncoderConfig, ids: Any, mask: Any) -> EncoderOutput:
+    forward: Callable[..., EncoderOutput] = MODULES[variant].forward
+    return forward(weights, config, ids, mask)
+
+
+def token_ids(config: EncoderConfig, shape: tuple[int, int], seed: int = 0) -> np.ndarray[Any, Any]:
+    """Random ids that are never the padding id (RoBERTa counts positions past it)."""
+    rng = np.random.default_rng(seed)
+    return rng.integers(config.pad_token_id + 1, config.vocab_size, size=shape, dtype=np.int64)
+
+
+def test_shapes_and_float32(variant: str, config: EncoderConfig, weights: Any) -> None:
+    ids = token_ids(config, (2, 16))
+    out = run(variant, weights, config, ids, np.ones_like(ids))
+    assert out.last_hidden_state.shape == (2, 16, config.hidden_size)
+    assert out.last_hidden_state.dtype == np.float32
+    assert np.isfinite(out.last_hidden_state).all()
+    if variant == "distilbert":
+        assert out.pooler_output is None
+    else:
+        assert out.pooler_output is not None
+        assert out.pooler_output.shape == (2, config.hidden_size)
+        assert out.pooler_output.dtype == np.float32
+        assert np.abs(out.pooler_output).max() <= 1.0  # tanh
+
+
+def test_weights_are_float32_and_as_large_as_the_state_dict(variant: str, weights: Any) -> None:
+    state = MODULES[variant].to_state_dict(weights)
+    assert all(array.dtype == np.float32 for array in state.values())
+    assert len({id(array) for array in state.values()}) == len(state)  # no part listed twice
+
+
+def test_same_seed_same_model(variant: str, config: EncoderConfig, weights: Any) -> None:
+    module = MODULES[variant]
+    ids = token_ids(config, (1, 12))
+    again = module.init_weights(config, 7)
+    first = run(variant, weights, config, ids, np.ones_like(ids)).last_hidden_state
+    second = run(variant, again, config, ids, np.ones_like(ids)).last_hidden_state
+    np.testing.assert_array_equal(first, second)
+
+
+def test_other_seed_other_model(variant: str, config: EncoderConfig, weights: Any) -> None:
+    ids = token_ids(config, (1, 12))
+    other = MODULES[variant].init_weights(config, 8)
+    first = run(variant, weights, config, ids, np.ones_like(ids)).last_hidden_state
+    second = run(variant, other, config, ids, np.ones_like(ids)).last_hidden_state
+    assert np.abs(first - second).max() > 1e-2
+
+
+def test_initialisation_follows_hugging_face(
+    variant: str, config: EncoderConfig, weights: Any
+) -> None:
+    """Matrices N(0, 0.02^2), biases 0, layer-norm weights 1."""
+    state = MODULES[variant].to_state_dict(weights)
+    for key, array in state.items():
+        if key.endswith("bias"):
+            assert not array.any(), key
+        elif "LayerNorm" in key or "layer_norm" in key:
+            assert (array == 1).all(), key
+        elif array.size >= 10_000:  # enough draws for the sample std to be within 10%
+            assert abs(float(array.std()) - 0.02) < 0.002, key
+
+
+@pytest.mark.parametrize("length", [1, 7])
+def test_padding_does_not_change_real_tokens(
+    variant: str, config: EncoderConfig, weights: Any, length: int
+) -> None:
+    """A sequence alone and the same sequence padded in a batch agree at its real positions."""
+    alone = token_ids(config, (1, length), seed=1)
+    other = token_ids(config, (1, 12), seed=2)
+    padded = np.full((1, 12), config.pad_token_id, dtype=np.int64)
+    padded[0, :length] = alone[0]
+    batch = np.concatenate([padded, other])
+    mask = np.ones_like(batch)
+    mask[0, length:] = 0
+    single = run(variant, weights, config, alone, np.ones_like(alone))
+    batched = run(variant, weights, config, batch, mask)
+    np.testing.assert_allclose(
+        batched.last_hidden_state[0, :length], single.last_hidden_state[0], atol=1e-5, rtol=0
+    )
+    if single.pooler_output is not None:
+        assert batched.pooler_output is not None
+        np.testing.assert_allclose(batched.pooler_output[0], single.pooler_output[0], atol=1e-5)
+    # The unpadded neighbour is what it is alone.
+    neighbour = run(variant, weights, config, other, np.ones_like(other)).last_hidden_state
+    np.testing.assert_allclose(batched.last_hidden_state[1], neighbour[0], atol=1e-5, rtol=0)
+
+
+def test_state_dict_round_trip(variant: str, config: EncoderConfig, weights: Any) -> None:
+    module = MODULES[variant]
+    state = {key: array.copy() for key, array in module.to_state_dict(weights).items()}
+    again = module.from_state_dict(config, state)
+    back = module.to_state_dict(again)
+    assert back.keys() == state.keys()
+    for key, array in state.items():
+        np.testing.assert_array_equal(back[key], array, err_msg=key)
+    ids = token_ids(config, (1, 9))
+    np.testing.assert_array_equal(
+        run(variant, again, config, ids, np.ones_like(ids)).last_hidden_state,
+        run(variant, weights, config, ids, np.ones_like(ids)).last_hidden_state,
+    )
+
+
+def test_state_dict_ignores_keys_it_does_not_know(
+    variant: str, config: EncoderConfig, weights: Any
+) -> None:
+    """Checkpoints carry heads and buffers (cls.predictions..., position_ids) an encoder skips."""
+    module = MODULES[variant]
+    state = module.to_state_dict(weights) | {"cls.predictions.bias": np.zeros(3, np.float32)}
+    module.from_state_dict(config, state)
+
+
+def test_missing_key_is_named(variant: str, config: EncoderConfig, weights: Any) -> None:
+    module = MODULES[variant]
+    key = SOME_LAYER_KEY[variant]
+    state = dict(module.to_state_dict(weights))
+    del state[key]
+    with pytest.raises(WeightError, match=f"missing weight '{key}'"):
+        module.from_state_dict(config, state)
+
+
+def test_wrong_shape_is_named(variant: str, config: EncoderConfig, weights: Any) -> None:
+    module = MODULES[variant]
+    key = SOME_LAYER_KEY[variant]
+    state = dict(module.to_state_dict(weights))
+    state[key] = state[key][:, :-1] if state[key].ndim == 2 else state[key][:-1]
+    with pytest.raises(WeightError, match=f"weight '{key}' has shape"):
+        module.from_state_dict(config, state)
+
+
+def test_word_embeddings_checked_against_the_config(
+    variant: str, config: EncoderConfig, weights: Any
+) -> None:
+    state = dict(MODULES[variant].to_state_dict(weights))
+    state["embeddings.word_embeddings.weight"] = state["embeddings.word_embeddings.weight"][:-1]
+    with pytest.raises(WeightError, match=f"expected \\({config.vocab_size}, "):
+        MODULES[variant].from_state_dict(config, state)
+
+
+def test_timer_sees_every_module(variant: str, config: EncoderConfig, weights: Any) -> None:
+    expected = {"embeddings", "projections", "attention", "feed_forward", "norms"}
+    expected |= {"pooler"} if variant != "distilbert" else set()
+    expected |= {"embedding_projection"} if variant == "albert" else set()
+    timer = ModuleTimer()
+    ids = token_ids(config, (1, 8))
+    MODULES[variant].forward(weights, config, ids, np.ones_like(ids), timer=timer)
+    assert set(timer.seconds) == expected
+    assert all(seconds > 0 for seconds in timer.seconds.values())
+
+
+def test_forward_does_not_touch_the_weights(
+    variant: str, config: EncoderConfig, weights: Any
+) -> None:
+    module = MODULES[variant]
+    before = {key: array.copy() for key, array in module.to_state_dict(weights).items()}
+    ids = token_ids(config, (2, 10))
+    mask = np.ones_like(ids)
+    mask[1, 6:] = 0
+    module.forward(weights, config, ids, mask)
+    for key, array in module.to_state_dict(weights).items():
+        np.testing.assert_array_equal(array, before[key], err_msg=key)
+
+
+@pytest.mark.parametrize(
+    ("ids", "mask", "message"),
+    [
+        ([[1, 2, 3]], [[1, 1]], "same non-empty"),
+        ([1, 2, 3], [1, 1, 1], "same non-empty"),
+        ([[3, 99999999]], [[1, 1]], "token id 99999999 is outside the vocabulary"),
+        ([[3, -1]], [[1, 1]], "token id -1 is outside"),
+        ([[3.0, 4.0]], [[1, 1]], "must be integers"),
+    ],
+)
+def test_bad_input_is_a_value_error(
+    variant: str, config: EncoderConfig, weights: Any, ids: Any, mask: Any, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        run(variant, weights, config, np.asarray(ids), np.asarray(mask))
+
+
+def test_too_many_tokens_is_a_value_error(
+    variant: str, config: EncoderConfig, weights: Any
+) -> None:
+    ids = token_ids(config, (1, 513))
+    with pytest.raises(ValueError, match="513 tokens is more than the model's 512"):
+        run(variant, weights, config, ids, np.ones_like(ids))
+
+
+# --- variant details ----------------------------------------------------------------------------
+
+
+def test_unknown_activation_is_named() -> None:
+    from dataclasses import replace
+
+    config = replace(config_for("bert", "tiny"), num_hidden_layers=1, hidden_act="relu")
+    weights = bert.init_weights(config, 0)
+    ids = token_ids(config, (1, 4))
+    with pytest.raises(ValueError, match="hidden_act 'relu' is not supported"):
+        bert.forward(weights, config, ids, np.ones_like(ids))
+
+
+def test_bert_without_pooler() -> None:
+    """MiniLM-style checkpoints have no pooler: no pooler keys, no pooler_output."""
+    from dataclasses import replace
+
+    config = replace(config_for("bert", "tiny"), num_hidden_layers=1, has_pooler=False)
+    weights = bert.init_weights(config, 0)
+    assert not any(key.startswith("pooler") for key in bert.to_state_dict(weights))
+    ids = token_ids(config, (1, 4))
+    assert bert.forward(weights, config, ids, np.ones_like(ids)).pooler_output is None
+
+
+def test_roberta_positions_start_after_the_padding_id() -> None:
+    ids = np.array([[0, 5, 6, 2, 1, 1], [0, 7, 2, 1, 1, 1]])
+    np.testing.assert_array_equal(
+        roberta.position_ids(ids, pad_token_id=1), [[2, 3, 4, 5, 1, 1], [2, 3, 4, 1, 1, 1]]
+    )
+
+
+def test_albert_stores_one_layer_whatever_the_depth() -> None:
+    from dataclasses import replace
+
+    deep = config_for("albert", "tiny")
+    shallow = replace(deep, num_hidden_layers=1)
+    keys = albert.to_state_dict(albert.init_weights(deep, 0)).keys()
+    assert keys == albert.to_state_dict(albert.init_weights(shallow, 0)).keys()
+    ids = token_ids(deep, (1, 6))
+    mask = np.ones_like(ids)
+    same = albert.init_weights(deep, 0)
+    deep_out = albert.forward(same, deep, ids, mask).last_hidden_state
+    shallow_out = albert.forward(same, shallow, ids, mask).last_hidden_state
+    assert np.abs(deep_out - shallow_out).max() > 1e-3  # the one layer really is applied 12 times
+
+
+def test_albert_embeddings_are_e_wide() -> None:
+    config = config_for("albert", "tiny")
+    weights = albert.init_weights(config, 0)
+    assert weights.embeddings.word.shape == (config.vocab_size, config.embedding_size)
+    assert weights.projection_weight.shape == (
+        config.embedding_size,
+        config.hidden_size,
+    )  # [in, out]
+
+
+def test_distilbert_has_no_token_types() -> None:
+    weights = distilbert.init_weights(config_for("distilbert", "tiny"), 0)
+    assert weights.embeddings.token_type is None
+    assert not any("token_type" in key for key in distilbert.to_state_dict(weights))
+
+
+# --- the primitives, as the encoders use them -----------------------------------------------------
+
+
+def test_gelu_matches_the_erf_form() -> None:
+    x = np.linspace(-12, 12, 4001, dtype=np.float32)
+    exact = np.array([0.5 * v * (1 + math.erf(v / math.sqrt(2))) for v in x.astype(np.float64)])
+    assert np.abs(ops.gelu(x) - exact).max() < 1e-6
+    work = (np.empty_like(x), np.empty_like(x))
+    y = x.copy()
+    assert ops.gelu(y, out=y, scratch=work) is y
+    np.testing.assert_array_equal(y, ops.gelu(x))
+    assert ops.gelu(x).dtype == np.float32
+
+
+def test_gelu_new_matches_the_tanh_form() -> None:
+    x = np.linspace(-12, 12, 4001, dtype=np.float32)
+    v = x.astype(np.float64)
+    reference = 0.5 * v * (1 + np.tanh(math.sqrt(2 / math.pi) * (v + 0.044715 * v**3)))
+    assert np.abs(ops.gelu_new(x) - reference).max() < 1e-6
+    assert ops.gelu_new(x).dtype == np.float32
+
+
+@pytest.mark.parametrize("scale", [1.0, 30.0, 1000.0])
+def test_softmax_shortcut_and_careful_path_agree(scale: float) -> None:
+    """Small scores skip the row max; large ones, or rows of float32's minimum, do not."""
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((3, 4, 16)) * scale).astype(np.float32)
+    x[0, 0, :] = np.finfo(np.float32).min  # a fully masked row: uniform, as Hugging Face gives
+    x[1, 1, 5:] = np.finfo(np.float32).min
+    v = x.astype(np.float64)
+    e = np.exp(v - v.max(axis=-1, keepdims=True))
+    np.testing.assert_allclose(ops.softmax(x), e / e.sum(axis=-1, keepdims=True), atol=1e-6)
+    out = x.copy()
+    assert ops.softmax(out, out=out) is out
+    np.testing.assert_allclose(out.sum(axis=-1), 1.0, atol=1e-5)
+
+
+def test_layer_norm_in_place() -> None:
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((5, 32)) * 3 + 2).astype(np.float32)
+    w, b = rng.standard_normal(32).astype(np.float32), rng.standard_normal(32).astype(np.float32)
+    v = x.astype(np.float64)
+    centred = v - v.mean(axis=-1, keepdims=True)
+    expected = centred / np.sqrt((centred**2).mean(axis=-1, keepdims=True) + 1e-12) * w + b
+    np.testing.assert_allclose(ops.layer_norm(x, w, b, 1e-12), expected, atol=1e-5)
+    y = x.copy()
+    assert ops.layer_norm(y, w, b, 1e-12, out=y) is y
+    np.testing.assert_allclose(y, expected, atol=1e-5)

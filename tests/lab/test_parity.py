@@ -1,0 +1,188 @@
+"""Our numpy BERT, RoBERTa, DistilBERT and ALBERT against transformers' ``BertModel``,
+``RobertaModel``, ``DistilBertModel`` and ``AlbertModel`` built from a config (no downloads).
+
+Our seeded weights are loaded into the reference with ``load_state_dict(strict=True)``, so the key
+tables must be complete and exact. At Hugging Face's initialisation (std 0.02) attention is nearly
+uniform, which would hide a wrong mask or a misplaced position, so Q and K are scaled up first
+(``sharpened``) until each token attends to a few others. Last hidden states and pooler outputs
+must agree within 1e-4 at real positions, with and without padding. Outside CI the tests skip
+when torch or transformers is missing; in CI (CI=true) a missing library is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+from app.lab import albert, bert, distilbert, roberta
+from app.lab.configs import EncoderConfig, config_for
+from app.lab.encoder import EncoderOutput
+from app.lab.ops import Array
+
+ATOL = 1e-4
+GAIN = 6.0  # Q and K weights x 6: attention scores x 36
+
+MODULES: dict[str, ModuleType] = {
+    "bert": bert,
+    "roberta": roberta,
+    "distilbert": distilbert,
+    "albert": albert,
+}
+
+
+@pytest.fixture(scope="module")
+def torch() -> Any:
+    try:
+        import torch
+        import transformers  # noqa: F401
+    except ImportError as error:
+        message = f"{error.name} is not installed"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}; encoder parity must be checked against transformers in CI")
+        pytest.skip(message)
+    torch.set_num_threads(2)
+    return torch
+
+
+def small(variant: str, **changes: Any) -> EncoderConfig:
+    """The tiny preset's widths, 2 layers and a 500-token vocabulary: fast, and every part there."""
+    return replace(config_for(variant, "tiny"), num_hidden_layers=2, vocab_size=500, **changes)
+
+
+def reference(torch: Any, config: EncoderConfig, state: dict[str, Array]) -> Any:
+    """transformers' model for ``config``, eager attention, holding ``state``, in eval mode."""
+    import transformers as hf
+
+    common: dict[str, Any] = {
+        "vocab_size": config.vocab_size,
+        "max_position_embeddings": config.max_position_embeddings,
+        "pad_token_id": config.pad_token_id,
+        "attn_implementation": "eager",
+    }
+    if config.variant == "distilbert":
+        model = hf.DistilBertModel(
+            hf.DistilBertConfig(
+                dim=config.hidden_size,
+                n_layers=config.num_hidden_layers,
+                n_heads=config.num_attention_heads,
+                hidden_dim=config.intermediate_size,
+                activation=config.hidden_act,
+                sinusoidal_pos_embds=False,
+                **common,
+            )
+        )
+    else:
+        common |= {
+            "hidden_size": config.hidden_size,
+            "num_hidden_layers": config.num_hidden_layers,
+            "num_attention_heads": config.num_attention_heads,
+            "intermediate_size": config.intermediate_size,
+            "hidden_act": config.hidden_act,
+            "type_vocab_size": config.type_vocab_size,
+            "layer_norm_eps": config.layer_norm_eps,
+        }
+        if config.variant == "bert":
+            model = hf.BertModel(hf.BertConfig(**common), add_pooling_layer=config.has_pooler)
+        elif config.variant == "roberta":
+            model = hf.RobertaModel(hf.RobertaConfig(**common))
+        else:
+            albert_config = hf.AlbertConfig(
+                embedding_size=config.embedding_width,
+                num_hidden_groups=1,
+                inner_group_num=1,
+                **common,
+            )
+            model = hf.AlbertModel(albert_config)
+    model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in state.items()}, strict=True)
+    return model.eval()
+
+
+def sharpened(module: ModuleType, config: EncoderConfig, seed: int) -> Any:
+    """Seeded weights with the query and key projections (weights and biases) scaled by GAIN."""
+    state = dict(module.to_state_dict(module.init_weights(config, seed)))
+    for key in state:
+        if any(name in key for name in (".query.", ".key.", ".q_lin.", ".k_lin.")):
+            state[key] = state[key] * np.float32(GAIN)
+    return module.from_state_dict(config, state)
+
+
+def compare(torch: Any, config: EncoderConfig, ids: Array, mask: Array) -> dict[str, float]:
+    """Largest differences from the reference at real positions, and a sanity figure."""
+    module = MODULES[config.variant]
+    weights = sharpened(module, config, seed=11)
+    model = reference(torch, config, module.to_state_dict(weights))
+    ours: EncoderOutput = module.forward(weights, config, ids, mask)
+    with torch.inference_mode():
+        theirs = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask))
+    real = mask.astype(bool)
+    hidden_theirs = theirs.last_hidden_state.numpy()
+    diffs = {"hidden": float(np.abs(ours.last_hidden_state - hidden_theirs)[real].max())}
+    diffs["spread"] = float(np.abs(hidden_theirs[real]).max())  # not all zeros
+    if ours.pooler_output is not None:
+        pooled = theirs.pooler_output.numpy()
+        diffs["pooler"] = float(np.abs(ours.pooler_output - pooled).max())
+    else:
+        assert getattr(theirs, "pooler_output", None) is None
+    return diffs
+
+
+def inputs(config: EncoderConfig, lengths: list[int], seq: int) -> tuple[Array, Array]:
+    """Right-padded ids (the padding carries the pad id) and their attention mask."""
+    rng = np.random.default_rng(5)
+    ids = rng.integers(config.pad_token_id + 1, config.vocab_size, size=(len(lengths), seq))
+    mask = np.zeros_like(ids)
+    for row, length in enumerate(lengths):
+        mask[row, :length] = 1
+    ids[mask == 0] = config.pad_token_id
+    return ids.astype(np.int64), mask.astype(np.int64)
+
+
+def check(diffs: dict[str, float]) -> None:
+    assert diffs["spread"] > 0.5
+    assert diffs["hidden"] < ATOL, diffs
+    assert diffs.get("pooler", 0.0) < ATOL, diffs
+
+
+@pytest.mark.parametrize("variant", list(MODULES))
+def test_parity_without_padding(torch: Any, variant: str) -> None:
+    config = small(variant)
+    check(compare(torch, config, *inputs(config, [24, 24], seq=24)))
+
+
+@pytest.mark.parametrize("variant", list(MODULES))
+def test_parity_with_padding(torch: Any, variant: str) -> None:
+    config = small(variant)
+    check(compare(torch, config, *inputs(config, [24, 17, 5, 1], seq=24)))
+
+
+def test_parity_bert_tiny_preset_at_benchmark_length(torch: Any) -> None:
+    """The benchmark's shape: the full tiny preset (12 layers, 30k vocabulary), 128 tokens."""
+    config = config_for("bert", "tiny")
+    check(compare(torch, config, *inputs(config, [128], seq=128)))
+
+
+def test_parity_bert_without_pooler(torch: Any) -> None:
+    """MiniLM-style: a BertModel built without its pooling layer."""
+    config = small("bert", has_pooler=False)
+    check(compare(torch, config, *inputs(config, [12, 7], seq=12)))
+
+
+def test_the_sharpening_matters() -> None:
+    """Sharpened attention is far from uniform, so a mask or position slip would show."""
+    config = small("bert")
+    weights = sharpened(bert, config, seed=11)
+    ids, _ = inputs(config, [16], seq=16)
+    hidden = bert.embed(weights.embeddings, config, ids, weights.embeddings.position[:16])
+    layer = weights.layers[0]
+    qkv = hidden @ layer.qkv_weight + layer.qkv_bias  # [16, 3H]
+    head = config.head_dim
+    q, k = qkv[:, :head], qkv[:, config.hidden_size : config.hidden_size + head]
+    scores = q @ k.T / np.sqrt(head)  # first head, [16, 16]
+    probs = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    probs /= probs.sum(axis=-1, keepdims=True)
+    assert probs.max(axis=-1).mean() > 3 / 16  # uniform would be 1/16
