@@ -77,6 +77,11 @@ class Settings(BaseSettings):
         le=100,
         description="Lab runs that may wait for a worker; one more is refused with 429 and Retry-After.",
     )
+    lab_max_work: float = Field(
+        default=2500.0,
+        gt=0,
+        description="Most work one lab request may ask for, in GFLOP (runs x models x forward pass); more gets 422.",
+    )
     lab_threads: int | None = Field(
         default=None,
         ge=1,

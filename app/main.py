@@ -171,6 +171,7 @@ def create_app(
         models_dir=settings.resolved_models_dir,
         max_preset=Preset(settings.lab_max_preset),
         preload=[Preset.tiny],
+        max_work_gflop=settings.lab_max_work,
     )
     lab_pool = LabPool(
         workers=settings.lab_workers,

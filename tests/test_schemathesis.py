@@ -26,7 +26,14 @@ from tests.conftest import make_account
 
 _DATA = Path(tempfile.mkdtemp(prefix="bertprep-schemathesis-"))
 _SETTINGS = Settings(
-    _env_file=None, data_dir=_DATA, content_dir=PROJECT_ROOT / "content", secret_key="s" * 40
+    _env_file=None,
+    data_dir=_DATA,
+    content_dir=PROJECT_ROOT / "content",
+    secret_key="s" * 40,
+    # Lab runs stay small, so fuzzing them takes seconds; larger requests must get their 422.
+    lab_max_preset="small",
+    lab_max_work=3.0,
+    lab_preload=False,
 )
 upgrade(_SETTINGS.resolved_database_url)
 APP = create_app(_SETTINGS)

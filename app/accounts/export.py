@@ -48,6 +48,7 @@ def export_learner(session: Session, *, learner: Learner | None, public_id: str)
                 "duration_ms": a.duration_ms,
                 "created_at": _iso(a.created_at),
                 "next_review_at": _iso(a.next_review_at),
+                "drawn": a.drawn,
             }
             for a in quiz.attempts_of(session, learner_id=lid)
         ],

@@ -47,7 +47,7 @@ class LabPool:
         self.capacity = workers + queue
         self.blas_threads = blas_threads
         self._limits = threadpool_limits(limits=blas_threads, user_api="blas")
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lab")
+        self._executor: ThreadPoolExecutor | None = None  # started on first use, after close too
         self._admitted = 0
         self._recent: deque[float] = deque(maxlen=8)
 
@@ -65,6 +65,8 @@ class LabPool:
             )
         self._admitted += 1
         start = time.monotonic()
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="lab")
         future = asyncio.get_running_loop().run_in_executor(self._executor, work)
 
         def finished(_: object) -> None:  # on the loop, when the work itself ends
@@ -81,4 +83,7 @@ class LabPool:
         return max(1, math.ceil(typical * self._admitted / self.workers))
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        """Stop the worker threads (the app's shutdown); a later run starts new ones."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None

@@ -49,8 +49,8 @@ __all__ = [
 MAX_SEQ_LEN = 512
 MAX_RUNS = 50
 MAX_TEXT_CHARS = 4000
-# The most work one request may ask for, in GFLOP (runs x models x a forward pass): about half
-# a minute on a 2-core machine. Beyond it the request is refused with what to lower.
+# The default for the most work one request may ask for, in GFLOP (runs x models x a forward
+# pass): about half a minute on a 2-core machine (setting lab_max_work). Beyond it: 422.
 MAX_WORK_GFLOP = 2500.0
 SWEEP_LENGTHS = (16, 32, 64, 128, 256, 512)
 ASSUMED_GFLOP_PER_S = 40.0  # for estimates before anything has been measured
@@ -230,11 +230,13 @@ def estimate_seconds(gflop: float, rate: float | None = None) -> float:
     return gflop / (rate or ASSUMED_GFLOP_PER_S)
 
 
-def _check_work(configs: Sequence[EncoderConfig], seq_lens: Sequence[int], runs: int) -> None:
+def _check_work(
+    configs: Sequence[EncoderConfig], seq_lens: Sequence[int], runs: int, limit: float
+) -> None:
     gflop = work_gflop(configs, seq_lens, runs)
-    if gflop > MAX_WORK_GFLOP:
+    if gflop > limit:
         raise InvalidInput(
-            f"That request needs about {gflop:,.0f} GFLOP; this server allows {MAX_WORK_GFLOP:,.0f} "
+            f"That request needs about {gflop:,.1f} GFLOP; this server allows {limit:,.1f} "
             "per request. Ask for fewer runs, a shorter sequence or a smaller preset."
         )
 
@@ -251,7 +253,7 @@ def validate(
     chosen_preset = _preset(preset, store)
     chosen = _check_names(names, store)
     _check_runs(runs)
-    _check_work(_configs(chosen, chosen_preset, store), seq_lens, runs)
+    _check_work(_configs(chosen, chosen_preset, store), seq_lens, runs, store.max_work_gflop)
     return chosen_preset, chosen
 
 

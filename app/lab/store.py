@@ -40,9 +40,17 @@ class Built:
 
 
 class ModelStore:
-    def __init__(self, *, models_dir: Path, max_preset: Preset, preload: Iterable[Preset]) -> None:
+    def __init__(
+        self,
+        *,
+        models_dir: Path,
+        max_preset: Preset,
+        preload: Iterable[Preset],
+        max_work_gflop: float = 2500.0,
+    ) -> None:
         self.models_dir = models_dir
         self.max_preset = max_preset
+        self.max_work_gflop = max_work_gflop
         self._preload = tuple(p for p in preload if self.allows(p))
         self._built: dict[tuple[str, Preset], Built] = {}
         self._locks: dict[tuple[str, Preset], threading.Lock] = {}

@@ -11,6 +11,7 @@ from app.deps import NowDep, SchedulerDep
 from app.progress import charts
 from app.progress.service import load_progress
 from app.quiz import repository, service
+from app.quiz.calculated import fill
 from app.web import ContentDep, render
 
 __all__ = ["router"]
@@ -33,7 +34,10 @@ def progress_page(
     if learner is not None and learner.id is not None:
         for attempt in reversed(repository.attempts_of(session, learner_id=learner.id)[-12:]):
             question = content.questions.get(attempt.question_id)
-            recent.append({"attempt": attempt, "question": question})
+            prompt = question.prompt_html if question else ""
+            if question and attempt.drawn:  # a calculated question: the values this learner got
+                prompt = fill(prompt, attempt.drawn.get("values", {}))
+            recent.append({"attempt": attempt, "question": question, "prompt": prompt})
     return render(
         request,
         "progress/progress.html",

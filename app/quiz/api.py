@@ -13,7 +13,7 @@ from app.accounts.identity import ApiIdentity
 from app.api import problem_responses
 from app.db import SessionDep
 from app.deps import NowDep, RngDep, SchedulerDep
-from app.quiz import repository, service
+from app.quiz import calculated, repository, service
 from app.quiz.scheduling import State
 from app.quiz.schemas import AttemptIn, AttemptOut, QuestionOut, RatingIn, ReviewOut
 from app.quiz.tables import Attempt
@@ -27,7 +27,7 @@ router = APIRouter(prefix="/api/v1", tags=["quiz"])
 
 @router.get(
     "/questions",
-    summary="Questions without answer keys, options shuffled",
+    summary="Questions without answer keys, options shuffled, calculated ones with drawn values",
     responses=problem_responses(401, 404),
 )
 async def list_questions(
@@ -41,7 +41,12 @@ async def list_questions(
     if lesson is not None:
         content.lesson(lesson)  # 404 for an unknown lesson
     questions = content.questions.for_lesson(lesson) if lesson else content.questions.questions
-    return [QuestionOut.of(q, service.shuffled_order(q, rng)) for q in questions]
+    return [
+        QuestionOut.of(
+            q, service.shuffled_order(q, rng), calculated.new_seed(rng) if q.compute else None
+        )
+        for q in questions
+    ]
 
 
 # Registered by create_app directly on the app, ahead of the other routes: it is the busiest

@@ -7,7 +7,10 @@ be wrong raises ``ResponseInvalid`` with a message that says what to send instea
     multiple    {"choices": [id, …]}                right only if exactly the correct set;
                                                     score = (hits - false picks) / correct, ≥ 0
     truefalse   {"value": true|false}
-    numeric     {"value": number}                   right within ± tolerance
+    numeric     {"value": number}                   right within ± tolerance (absolute, or
+                                                    relative: a share of the answer)
+                {"value": number, "seed": int}      calculated: the answer is the formula at
+                                                    the inputs the seed draws
     order       {"order": [id, …]}                  right only in exactly the right order;
                                                     score = share of pairs in the right order
     open        {"text": str, "rating": 1-4}        score = share of key points covered;
@@ -24,6 +27,7 @@ from itertools import combinations
 from typing import Any
 
 from app.content.questions import KeyPoint, Question
+from app.quiz.calculated import SEED_LIMIT, Drawn, draw
 
 __all__ = ["MAX_OPEN_ANSWER", "Grade", "ResponseInvalid", "covered_key_points", "grade"]
 
@@ -40,12 +44,17 @@ class Grade:
     score: float  # 0.0 … 1.0
     correct_response: dict[str, Any]
     covered: tuple[str, ...] = field(default=())  # open questions: ids of key points covered
+    # calculated questions: {"seed", "values", "answer"}, kept with the attempt
+    drawn: dict[str, Any] | None = None
 
 
-def _field(response: Mapping[str, Any], name: str, question: Question, shape: str) -> Any:
+def _field(
+    response: Mapping[str, Any], name: str, question: Question, shape: str, *also: str
+) -> Any:
+    """``response[name]``; ``also`` names the other fields the shape allows."""
     if not isinstance(response, Mapping):
         raise ResponseInvalid(f"response must be a JSON object like {shape}")
-    extra = set(response) - {name, "rating"} if question.type == "open" else set(response) - {name}
+    extra = set(response) - {name, *also}
     if name not in response:
         raise ResponseInvalid(f"a {question.type} question needs a response like {shape}")
     if extra:
@@ -97,18 +106,41 @@ def _truefalse(question: Question, response: Mapping[str, Any]) -> Grade:
     return Grade(value is right, 1.0 if value is right else 0.0, {"value": right})
 
 
+def _drawn(question: Question, response: Mapping[str, Any], shape: str) -> Drawn:
+    assert question.compute is not None
+    seed = response.get("seed")
+    if seed is None:
+        raise ResponseInvalid(
+            "this question is calculated from drawn values: send the 'seed' it came with, "
+            f"like {shape}"
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < SEED_LIMIT:
+        raise ResponseInvalid(
+            f"'seed' must be the integer (0 to {SEED_LIMIT - 1}) the question came with, "
+            f"got {seed!r}"
+        )
+    return draw(question.compute, seed)
+
+
 def _numeric(question: Question, response: Mapping[str, Any]) -> Grade:
-    value = _field(response, "value", question, '{"value": 3.5}')
+    calculated = question.compute is not None
+    shape = '{"value": 3.5, "seed": 1234}' if calculated else '{"value": 3.5}'
+    value = _field(response, "value", question, shape, *(("seed",) if calculated else ()))
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ResponseInvalid(f"'value' must be a finite number, got {value!r}")
-    assert question.answer_number is not None and question.tolerance is not None  # loader-checked
-    ok = abs(value - question.answer_number) <= question.tolerance
-    expected = {
-        "value": question.answer_number,
-        "tolerance": question.tolerance,
-        "unit": question.unit,
-    }
-    return Grade(ok, 1.0 if ok else 0.0, expected)
+    drawn = _drawn(question, response, shape) if calculated else None
+    answer = drawn.answer if drawn else question.answer_number
+    assert answer is not None  # loader-checked: a numeric question has an answer or a formula
+    relative = question.relative_tolerance
+    tolerance = relative * abs(answer) if relative is not None else question.tolerance
+    assert tolerance is not None  # loader-checked: one of the two is set
+    ok = abs(value - answer) <= tolerance
+    expected: dict[str, Any] = {"value": answer, "tolerance": tolerance, "unit": question.unit}
+    if relative is not None:
+        expected["relative_tolerance"] = relative
+    if drawn:
+        expected |= {"seed": drawn.seed, "values": drawn.values}
+    return Grade(ok, 1.0 if ok else 0.0, expected, drawn=drawn.as_json() if drawn else None)
 
 
 def _order(question: Question, response: Mapping[str, Any]) -> Grade:
@@ -134,7 +166,7 @@ def covered_key_points(text: str, key_points: Sequence[KeyPoint]) -> tuple[str, 
 
 
 def _open(question: Question, response: Mapping[str, Any]) -> Grade:
-    text = _field(response, "text", question, '{"text": "my answer", "rating": 3}')
+    text = _field(response, "text", question, '{"text": "my answer", "rating": 3}', "rating")
     if not isinstance(text, str):
         raise ResponseInvalid("'text' must be a string: your answer in words")
     if len(text) > MAX_OPEN_ANSWER:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
@@ -16,7 +16,8 @@ from app.content.questions import Question
 from app.db import SessionDep, run_db
 from app.deps import NowDep, RngDep, SchedulerDep
 from app.errors import InvalidInput, NotFound
-from app.quiz import repository, service
+from app.quiz import calculated, repository, service
+from app.quiz.schemas import explanation_html
 from app.web import ContentDep, render
 
 __all__ = ["router"]
@@ -65,6 +66,7 @@ def _question_page(
     lesson: str,
     title: str,
     order: list[str] | None,
+    seed: int | None = None,
     attempt_id: str | None = None,
     error: str | None = None,
     form: FormData | None = None,
@@ -72,6 +74,9 @@ def _question_page(
 ) -> HTMLResponse:
     by_id = {o.id: o for o in question.options}
     shown = [by_id[i] for i in order] if order else list(question.options)
+    drawn = (
+        calculated.draw(question.compute, seed) if question.compute and seed is not None else None
+    )
     return render(
         request,
         "quiz/question.html",
@@ -81,6 +86,10 @@ def _question_page(
             "title": title,
             "options": shown,
             "order": ",".join(order or []),
+            "seed": drawn.seed if drawn else None,
+            "prompt_html": calculated.fill(question.prompt_html, drawn.values)
+            if drawn
+            else question.prompt_html,
             "attempt_id": attempt_id or str(uuid.uuid4()),
             "started_ms": int(time.time() * 1000),
             "error": error,
@@ -112,7 +121,10 @@ def quiz_question(
         exclude=after,
     )
     order = service.shuffled_order(question, rng)
-    return _question_page(request, question=question, lesson=lesson, title=title, order=order)
+    seed = calculated.new_seed(rng) if question.compute else None
+    return _question_page(
+        request, question=question, lesson=lesson, title=title, order=order, seed=seed
+    )
 
 
 def _number(raw: str) -> float:
@@ -128,6 +140,12 @@ def _number(raw: str) -> float:
     if value != value or value in (float("inf"), float("-inf")):
         raise InvalidInput("Type a finite number.")
     return value
+
+
+def _seed(form: FormData) -> int | None:
+    """The seed a calculated question was shown with (a hidden field), if it is one."""
+    raw = str(form.get("seed") or "")
+    return int(raw) if raw.isdigit() and int(raw) < calculated.SEED_LIMIT else None
 
 
 def response_from_form(question: Question, form: FormData) -> dict[str, Any]:
@@ -148,7 +166,12 @@ def response_from_form(question: Question, form: FormData) -> dict[str, Any]:
         raw = str(form.get("value") or "")
         if not raw.strip():
             raise InvalidInput("Type a number.")
-        return {"value": _number(raw)}
+        if question.compute is None:
+            return {"value": _number(raw)}
+        seed = _seed(form)
+        if seed is None:
+            raise InvalidInput("This question's drawn values were lost; skip to a fresh one.")
+        return {"value": _number(raw), "seed": seed}
     if kind == "order":
         positions: dict[str, int] = {}
         for option in question.options:
@@ -175,6 +198,7 @@ async def quiz_answer(
     content: ContentDep,
     scheduler: SchedulerDep,
     now: NowDep,
+    rng: RngDep,
 ) -> HTMLResponse:
     form = await request.form()
     slug, title = _lesson_or_mixed(content, lesson)
@@ -186,12 +210,16 @@ async def quiz_answer(
     try:
         response = response_from_form(question, form)
     except InvalidInput as exc:
+        seed = _seed(form)  # the values the learner saw, or a fresh draw if the form lost them
+        if question.compute and seed is None:
+            seed = calculated.new_seed(rng)
         return _question_page(
             request,
             question=question,
             lesson=lesson,
             title=title,
             order=order,
+            seed=seed,
             attempt_id=attempt_id,
             error=exc.message,
             form=form,
@@ -231,12 +259,18 @@ async def quiz_answer(
             now=now,
         ),
     )
+    expected = result.correct_response
+    values = expected.get("values") if question.compute else None
     return render(
         request,
         "quiz/feedback.html",
         {
             "result": result,
             "question": question,
+            "prompt_html": calculated.fill(question.prompt_html, values or {}),
+            "explanation_html": explanation_html(question, expected),
+            "drawn": _shown_values(values),
+            "numbers": _shown_numbers(result.response, expected),
             "lesson": lesson,
             "title": title,
             "now": now,
@@ -244,6 +278,27 @@ async def quiz_answer(
             "slug": slug,
         },
     )
+
+
+def _shown_values(values: Any) -> list[tuple[str, str]]:
+    """A calculated question's inputs as (name, formatted value), for the page."""
+    if not isinstance(values, dict):
+        return []
+    return [(name, calculated.format_number(value)) for name, value in values.items()]
+
+
+def _shown_numbers(response: dict[str, Any], expected: dict[str, Any]) -> dict[str, str]:
+    """A numeric answer, the right one and the tolerance, formatted for the feedback page."""
+    if not isinstance(response.get("value"), int | float) or "tolerance" not in expected:
+        return {}
+    relative = expected.get("relative_tolerance")
+    return {
+        "answered": calculated.format_number(response["value"], digits=10),
+        "answer": calculated.format_number(expected["value"], digits=10),
+        "tolerance": f"{100 * relative:g}%"
+        if relative is not None
+        else calculated.format_number(expected["tolerance"], digits=10),
+    }
 
 
 @router.get("/review", response_class=HTMLResponse)
@@ -255,6 +310,7 @@ def review_page(
     now: NowDep,
     rng: RngDep,
     show: bool = False,
+    seed: Annotated[int | None, Query(ge=0, lt=calculated.SEED_LIMIT)] = None,
 ) -> HTMLResponse:
     summary = service.due_for(session, identity=identity, bank=content.questions, now=now)
     current = content.questions.get(summary.queue[0].question_id) if summary.queue else None
@@ -262,6 +318,13 @@ def review_page(
     options = list(current.options) if current else []
     if current is not None and current.type in ("single", "multiple"):
         rng.shuffle(options)
+    # A calculated card draws fresh values, kept by the no-JavaScript "Show answer" link (seed).
+    drawn = (
+        calculated.draw(current.compute, seed if seed is not None else calculated.new_seed(rng))
+        if current and current.compute
+        else None
+    )
+    shown = drawn.shown if drawn else {}
     return render(
         request,
         "quiz/review.html",
@@ -269,6 +332,10 @@ def review_page(
             "summary": summary,
             "question": current,
             "options": options,
+            "prompt_html": calculated.fill(current.prompt_html, shown) if current else "",
+            "explanation_html": calculated.fill(current.explanation_html, shown) if current else "",
+            "answer": calculated.format_number(drawn.answer, digits=10) if drawn else None,
+            "seed": drawn.seed if drawn else None,
             "kind": summary.queue[0].kind if summary.queue else None,
             "show": show,
             "ratings": RATINGS,

@@ -93,11 +93,13 @@ _CARD_UPSERT = text(
 ).bindparams(bindparam("due", type_=_WHEN), bindparam("last_review", type_=_WHEN))
 _ATTEMPT_INSERT = text(
     "INSERT INTO attempt (id, learner_id, question_id, question_hash, response, shown_order, correct, "
-    "score, rating, duration_ms, created_at, next_review_at) VALUES (:id, :learner_id, :question_id, "
-    ":question_hash, :response, :shown_order, :correct, :score, :rating, :duration_ms, :created_at, :next_review_at)"
+    "score, rating, duration_ms, created_at, next_review_at, drawn) VALUES (:id, :learner_id, :question_id, "
+    ":question_hash, :response, :shown_order, :correct, :score, :rating, :duration_ms, :created_at, :next_review_at, "
+    ":drawn)"
 ).bindparams(
     bindparam("response", type_=JSON),
     bindparam("shown_order", type_=JSON),
+    bindparam("drawn", type_=JSON),
     bindparam("correct", type_=Boolean),
     bindparam("created_at", type_=_WHEN),
     bindparam("next_review_at", type_=_WHEN),

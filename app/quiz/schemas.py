@@ -8,9 +8,18 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from app.content.questions import Question
+from app.quiz.calculated import ANSWER, draw, fill
 from app.quiz.service import AttemptResult
 
-__all__ = ["AttemptIn", "AttemptOut", "OptionOut", "QuestionOut", "RatingIn", "ReviewOut"]
+__all__ = [
+    "AttemptIn",
+    "AttemptOut",
+    "OptionOut",
+    "QuestionOut",
+    "RatingIn",
+    "ReviewOut",
+    "explanation_html",
+]
 
 
 class OptionOut(BaseModel):
@@ -27,21 +36,37 @@ class QuestionOut(BaseModel):
         description="choices, or the items to order (shuffled); empty otherwise"
     )
     unit: str | None = Field(default=None, description="numeric questions: the unit of the answer")
+    seed: int | None = Field(
+        default=None,
+        description="calculated questions: send it back with the answer, "
+        '{"value": number, "seed": this}',
+    )
+    values: dict[str, int] | None = Field(
+        default=None,
+        description="calculated questions: the inputs this seed drew, already filled into the prompt",
+    )
     lesson: str = Field(description="slug#anchor of the section that teaches it")
     difficulty: int
     tags: list[str]
 
     @classmethod
-    def of(cls, question: Question, order: list[str] | None) -> QuestionOut:
+    def of(
+        cls, question: Question, order: list[str] | None, seed: int | None = None
+    ) -> QuestionOut:
+        """``seed`` draws a calculated question's inputs (ignored for the others)."""
         by_id = {option.id: option for option in question.options}
         ids = order if order is not None else list(by_id)
+        drawn = draw(question.compute, seed) if question.compute and seed is not None else None
+        values = drawn.values if drawn else {}
         return cls(
             id=question.id,
             type=question.type,
-            prompt=question.prompt,
-            prompt_html=question.prompt_html,
+            prompt=fill(question.prompt, values) if drawn else question.prompt,
+            prompt_html=fill(question.prompt_html, values) if drawn else question.prompt_html,
             options=[OptionOut(id=i, text=by_id[i].text) for i in ids],
             unit=question.unit if question.type == "numeric" else None,
+            seed=drawn.seed if drawn else None,
+            values=drawn.values if drawn else None,
             lesson=f"{question.lesson}#{question.anchor}",
             difficulty=question.difficulty,
             tags=list(question.tags),
@@ -55,7 +80,8 @@ class AttemptIn(BaseModel):
     question_id: str = Field(max_length=80)
     response: dict[str, Any] = Field(
         description='by type: single {"choice": id}, multiple {"choices": [ids]}, truefalse {"value": bool}, '
-        'numeric {"value": number}, order {"order": [ids]}, open {"text": str, "rating": 1-4}'
+        'numeric {"value": number} (calculated: {"value": number, "seed": the question\'s seed}), '
+        'order {"order": [ids]}, open {"text": str, "rating": 1-4}'
     )
     shown_order: list[str] | None = Field(
         default=None, description="the option order the learner saw"
@@ -93,7 +119,7 @@ class AttemptOut(BaseModel):
             correct=result.correct,
             score=result.score,
             correct_response=result.correct_response,
-            explanation=question.explanation_html,
+            explanation=explanation_html(question, result.correct_response),
             option_explanations=[
                 OptionFeedback(id=o.id, correct=o.correct, explanation_html=o.explanation_html)
                 for o in question.options
@@ -104,6 +130,14 @@ class AttemptOut(BaseModel):
             lesson_url=question.lesson_url,
             next_review_at=result.next_review_at,
         )
+
+
+def explanation_html(question: Question, correct_response: dict[str, Any]) -> str:
+    """The explanation, with a calculated question's drawn values and answer filled in."""
+    values = correct_response.get("values")
+    if question.compute is None or not isinstance(values, dict):
+        return question.explanation_html
+    return fill(question.explanation_html, {**values, ANSWER: correct_response["value"]})
 
 
 class RatingIn(BaseModel):

@@ -209,6 +209,7 @@ class Pending:
     rating: Rating
     duration_ms: int | None
     now: datetime
+    drawn: dict[str, Any] | None = None  # calculated questions: seed, input values, answer
 
 
 Outcome = tuple[AttemptResult, bool] | AppError
@@ -246,7 +247,16 @@ def prepare(
             correct=graded.correct, seconds=seconds, difficulty=question.difficulty
         )
     return Pending(
-        identity, attempt_id, question, graded, dict(response), order, rating, duration_ms, now
+        identity,
+        attempt_id,
+        question,
+        graded,
+        dict(response),
+        order,
+        rating,
+        duration_ms,
+        now,
+        graded.drawn,
     )
 
 
@@ -389,6 +399,7 @@ def _attempt_row(p: Pending, learner_id: int, next_review_at: datetime) -> dict[
         "duration_ms": p.duration_ms,
         "created_at": p.now,
         "next_review_at": next_review_at,
+        "drawn": p.drawn,
     }
 
 

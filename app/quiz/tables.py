@@ -42,6 +42,9 @@ class Attempt(SQLModel, table=True):
     )
     # Kept so that a retried submission gets back exactly the body of the first one.
     next_review_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    # Calculated questions: the seed, the input values it drew and the answer, kept as they were
+    # (a later edit of the question's ranges would draw other values from the same seed).
+    drawn: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class ReviewCard(SQLModel, table=True):

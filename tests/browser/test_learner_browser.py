@@ -12,6 +12,7 @@ import pytest
 
 from app.content import load_content
 from app.content.questions import Question
+from app.quiz.calculated import draw
 from tests.conftest import CONTENT_DIR
 from tests.live import live_server
 
@@ -40,6 +41,9 @@ def answer(page: Any, *, right: bool) -> Question:
     elif kind == "truefalse":
         value = question.answer_bool if right else not question.answer_bool
         page.check(f"input[name=value][value='{'true' if value else 'false'}']")
+    elif kind == "numeric" and question.compute is not None:  # calculated: the page's seed
+        expected = draw(question.compute, int(page.locator("input[name=seed]").input_value()))
+        page.fill("#value", f"{expected.answer if right else 2 * expected.answer + 1:.10g}")
     elif kind == "numeric":
         assert question.answer_number is not None and question.tolerance is not None
         value = (

@@ -9,6 +9,7 @@ import pytest
 
 from app.content.loader import check_content
 from app.content.questions import QUESTION_TYPES
+from app.quiz.calculated import draw, fill, placeholders
 from tests.conftest import CONTENT_DIR, LessonWriter
 
 GOOD = """\
@@ -153,3 +154,168 @@ def test_broken_yaml_and_wrong_shape(tmp_path: Path, write_lesson: LessonWriter)
     assert _problems(tmp_path) == [
         "a.yaml:1: a question file is a YAML list of questions ('- id: …')"
     ]
+
+
+CALCULATED = """\
+- id: a-calc
+  type: numeric
+  prompt: |
+    With $V$ = {{V}}, $E$ = {{E}} and $H$ = {{H}}, how many parameters?
+  compute:
+    function: albert_embedding_params
+    inputs:
+      V: [30000, 50265]
+      E: 128
+      H: {min: 256, max: 1024, step: 128}
+  tolerance: 1%
+  unit: parameters
+  explanation: |
+    $VE + EH + H$ = {{answer}} for $V$ = {{V}}.
+  lesson: a#part
+  difficulty: 3
+"""
+
+
+def test_calculated_question_loads(tmp_path: Path, write_lesson: LessonWriter) -> None:
+    _setup(tmp_path, write_lesson, CALCULATED)
+    index, problems = check_content(tmp_path / "content")
+    assert problems == [] and index is not None
+    question = index.questions.get("a-calc")
+    assert question is not None and question.compute is not None
+    assert question.answer_number is None and question.tolerance is None
+    assert question.relative_tolerance == pytest.approx(0.01)
+    assert question.compute.function == "albert_embedding_params"
+    assert [name for name, _ in question.compute.inputs] == ["V", "E", "H"]
+    assert list(dict(question.compute.inputs)["H"]) == [256, 384, 512, 640, 768, 896, 1024]
+    assert placeholders(question.prompt_html) == ["V", "E", "H"]
+    drawn = draw(question.compute, 3)
+    shown = fill(question.prompt_html, drawn.values)
+    assert "{{" not in shown and f"{drawn.values['V']:,}" in shown
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "function: albert_embedding_params",
+            "function: albert_params",
+            "a.yaml:6: unknown compute function 'albert_params' (known: albert_embedding_params,",
+        ),
+        (
+            "      E: 128\n",
+            "",
+            "a.yaml:7: albert_embedding_params needs inputs V, E, H; missing: E",
+        ),
+        (
+            "      E: 128\n",
+            "      E: 128\n      L: 12\n",
+            "a.yaml:10: compute input 'L' is not a parameter of albert_embedding_params (its "
+            "parameters: V, E, H)",
+        ),
+        ("V: [30000, 50265]", "V: []", "a.yaml:8: compute input 'V' has an empty list of values"),
+        ("V: [30000, 50265]", "V: [1.5]", "a.yaml:8: compute input 'V' must list integers"),
+        (
+            "{min: 256, max: 1024, step: 128}",
+            "{min: 1024, max: 256}",
+            "a.yaml:10: compute input 'H' has min 1024 greater than max 256",
+        ),
+        (
+            "step: 128}",
+            "step: 0}",
+            "a.yaml:10: compute input 'H' must have a step of at least 1, got 0",
+        ),
+        (
+            "{min: 256, max: 1024, step: 128}",
+            "{low: 256}",
+            "a.yaml:10: compute input 'H' must be a range {min: …, max: …, step: …}",
+        ),
+        ("E: 128", "E: -1", "a.yaml:9: compute input 'E' must not be negative"),
+        (
+            "how many parameters?",
+            "how many {{P}} parameters?",
+            "a.yaml:3: placeholder {{P}} in the prompt is not an input of this question "
+            "(use one of: {{V}}, {{E}}, {{H}})",
+        ),
+        (
+            "how many parameters?",
+            "how many {{answer}}?",
+            "a.yaml:3: placeholder {{answer}} in the prompt is not an input of this question",
+        ),
+        (
+            "$E$ = {{E}}",
+            "$E = {{E}}$",
+            "a.yaml:3: placeholder {{E}} in the prompt is inside $…$ math",
+        ),
+        (
+            "$E$ = {{E}} and",
+            "$E$ and",
+            "a.yaml:9: compute input 'E' is never shown: put {{E}} in the prompt",
+        ),
+        (
+            "for $V$ = {{V}}.",
+            "for {{X}}.",
+            "a.yaml:13: placeholder {{X}} in the explanation is not an input of this question",
+        ),
+        (
+            "tolerance: 1%",
+            "tolerance: lots",
+            "a.yaml:11: tolerance must be a positive number or a percentage such as '1%', "
+            "got 'lots'",
+        ),
+        ("tolerance: 1%", "tolerance: 0%", "a.yaml:11: tolerance must be a positive number"),
+        (
+            "  tolerance: 1%\n",
+            "  answer: 5\n  tolerance: 1%\n",
+            "a.yaml:5: give either 'answer' (a fixed value) or 'compute' (a formula), not both",
+        ),
+        (
+            "function: albert_embedding_params\n    inputs:\n      V: [30000, 50265]\n      E: 128",
+            "function: factorised_embedding_saving\n    inputs:\n      V: [30000, 50265]\n      E: 512",
+            "a.yaml:7: factorised_embedding_saving gives -7811328 for V=30000, E=512, H=256; "
+            "choose inputs for which it is a positive number",
+        ),
+    ],
+)
+def test_calculated_problems_name_file_and_line(
+    tmp_path: Path, write_lesson: LessonWriter, old: str, new: str, expected: str
+) -> None:
+    assert old in CALCULATED, old
+    _setup(tmp_path, write_lesson, CALCULATED.replace(old, new, 1))
+    problems = _problems(tmp_path)
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_numeric_needs_an_answer_or_a_formula(tmp_path: Path, write_lesson: LessonWriter) -> None:
+    _setup(tmp_path, write_lesson, GOOD.replace("  answer: 3840000\n", ""))
+    assert (
+        "a.yaml:11: a numeric question needs 'answer' (a fixed value) or 'compute' (a formula)"
+        in _problems(tmp_path)
+    )
+
+
+def test_relative_tolerance_on_a_fixed_answer(tmp_path: Path, write_lesson: LessonWriter) -> None:
+    _setup(tmp_path, write_lesson, GOOD.replace("tolerance: 1000", "tolerance: 0.5%"))
+    index, problems = check_content(tmp_path / "content")
+    assert problems == [] and index is not None
+    numeric = index.questions.get("a-numeric")
+    assert numeric is not None and numeric.tolerance is None
+    assert numeric.relative_tolerance == pytest.approx(0.005)
+
+
+def test_real_calculated_questions_draw_and_fill() -> None:
+    index, _ = check_content(CONTENT_DIR)
+    assert index is not None
+    calculated = [q for q in index.questions.questions if q.compute is not None]
+    assert len(calculated) >= 10
+    assert len({q.lesson for q in calculated}) >= 5
+    for question in calculated:
+        assert question.compute is not None
+        assert question.tolerance is not None or question.relative_tolerance is not None
+        answers = set()
+        for seed in range(40):
+            drawn = draw(question.compute, seed)
+            assert drawn.answer > 0, (question.id, drawn)
+            answers.add(drawn.answer)
+            for html in (question.prompt_html, question.explanation_html):
+                assert "{{" not in fill(html, drawn.shown), question.id
+        assert len(answers) > 1, f"{question.id}: every seed gives the same answer"

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.content.questions import Question
 from app.main import create_app
+from app.quiz.calculated import draw, format_number
 from tests.conftest import Clock, make_account, new_id
 
 ANSWER_FIELDS = {
@@ -29,8 +30,12 @@ def _bank(app: FastAPI) -> Any:
     return app.state.content.questions
 
 
-def right_response(question: Question) -> dict[str, Any]:
+def right_response(question: Question, seed: int | None = None) -> dict[str, Any]:
+    """The right answer; a calculated question's for ``seed`` (0 when not given)."""
     kind = question.type
+    if question.compute is not None:
+        seed = seed or 0
+        return {"value": draw(question.compute, seed).answer, "seed": seed}
     if kind == "single":
         return {"choice": next(o.id for o in question.options if o.correct)}
     if kind == "multiple":
@@ -226,3 +231,88 @@ def test_data_survives_a_restart(migrated: Settings, clock: Clock) -> None:
         )
     with TestClient(create_app(migrated, clock=clock)) as client:
         assert client.get("/api/v1/progress", headers=headers).json()["attempts"] == 1
+
+
+def _calculated(app: FastAPI) -> Question:
+    return next(q for q in _bank(app).for_lesson("albert") if q.compute is not None)
+
+
+def test_calculated_question_comes_with_a_seed_and_its_values(
+    client: TestClient, auth: dict[str, str], app: FastAPI
+) -> None:
+    listed = client.get("/api/v1/questions", params={"lesson": "albert"}, headers=auth).json()
+    question = _calculated(app)
+    item = next(q for q in listed if q["id"] == question.id)
+    assert question.compute is not None
+    drawn = draw(question.compute, item["seed"])
+    assert item["values"] == drawn.values
+    for name, value in drawn.values.items():
+        assert format_number(value) in item["prompt_html"], name
+    assert "{{" not in item["prompt_html"] and "{{" not in item["prompt"]
+    fixed = [q for q in listed if _bank(app).get(q["id"]).compute is None]
+    assert fixed and all(q["seed"] is None and q["values"] is None for q in fixed)
+
+
+def test_calculated_answer_with_its_seed_is_kept_with_the_drawn_values(
+    client: TestClient, auth: dict[str, str], app: FastAPI
+) -> None:
+    question = _calculated(app)
+    assert question.compute is not None
+    item = next(
+        q
+        for q in client.get("/api/v1/questions", params={"lesson": "albert"}, headers=auth).json()
+        if q["id"] == question.id
+    )
+    seed = item["seed"]
+    answer = draw(question.compute, seed).answer
+    response = client.post(
+        "/api/v1/attempts",
+        headers=auth,
+        json={
+            "attempt_id": new_id(),
+            "question_id": question.id,
+            "response": {"value": answer, "seed": seed},
+        },
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["correct"] is True
+    assert body["correct_response"]["seed"] == seed
+    assert body["correct_response"]["values"] == item["values"]
+    assert body["correct_response"]["value"] == answer
+    assert "{{" not in body["explanation"] and format_number(answer) in body["explanation"]
+    (attempt,) = client.get("/api/v1/me/export", headers=auth).json()["attempts"]
+    assert attempt["drawn"] == {"seed": seed, "values": item["values"], "answer": answer}
+    assert attempt["response"] == {"value": answer, "seed": seed}
+
+
+def test_calculated_answer_without_its_seed_is_422(
+    client: TestClient, auth: dict[str, str], app: FastAPI
+) -> None:
+    question = _calculated(app)
+    response = client.post(
+        "/api/v1/attempts",
+        headers=auth,
+        json={"attempt_id": new_id(), "question_id": question.id, "response": {"value": 5}},
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "send the 'seed' it came with" in response.json()["detail"]
+    assert client.get("/api/v1/me/export", headers=auth).json()["attempts"] == []
+
+
+def test_fixed_answers_keep_no_drawn_values(
+    client: TestClient, auth: dict[str, str], app: FastAPI
+) -> None:
+    question = next(q for q in _bank(app).questions if q.type == "truefalse")
+    client.post(
+        "/api/v1/attempts",
+        headers=auth,
+        json={
+            "attempt_id": new_id(),
+            "question_id": question.id,
+            "response": right_response(question),
+        },
+    )
+    (attempt,) = client.get("/api/v1/me/export", headers=auth).json()["attempts"]
+    assert attempt["drawn"] is None

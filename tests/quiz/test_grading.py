@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from app.content.questions import KeyPoint, Option, Question
+from app.quiz.calculated import Compute, draw
 from app.quiz.grading import ResponseInvalid, covered_key_points, grade
 
 
@@ -138,3 +139,81 @@ def test_malformed_responses_say_what_to_send(
 def test_key_points_match_phrasings_case_and_punctuation() -> None:
     assert covered_key_points("It MATCHED; full-sentences helped", OPEN.key_points) == ("loss",)
     assert covered_key_points("Full   sentences, contiguous.", OPEN.key_points) == ("format",)
+
+
+# --- calculated numeric ---------------------------------------------------------------------
+
+COMPUTE = Compute(
+    "albert_embedding_params",
+    (("V", (30000, 50265, 128100)), ("E", (64, 128)), ("H", range(256, 1025, 128))),
+)
+CALCULATED = _q("numeric", compute=COMPUTE, relative_tolerance=0.01, unit="parameters")
+SEED = 42
+EXPECTED = draw(COMPUTE, SEED)
+
+
+def _v(drawn_values: dict[str, int]) -> int:
+    V, E, H = drawn_values["V"], drawn_values["E"], drawn_values["H"]
+    return V * E + E * H + H
+
+
+@pytest.mark.parametrize(
+    ("factor", "correct"),
+    [(1.0, True), (1.009, True), (0.991, True), (1.011, False), (0.989, False), (2.0, False)],
+)
+def test_calculated_right_within_relative_tolerance(factor: float, correct: bool) -> None:
+    result = grade(CALCULATED, {"value": EXPECTED.answer * factor, "seed": SEED})
+    assert result.correct is correct and result.score == (1.0 if correct else 0.0)
+
+
+def test_calculated_answer_is_the_formula_at_the_drawn_values() -> None:
+    assert EXPECTED.answer == _v(EXPECTED.values)
+    result = grade(CALCULATED, {"value": 1, "seed": SEED})
+    assert result.correct_response == {
+        "value": EXPECTED.answer,
+        "tolerance": pytest.approx(0.01 * EXPECTED.answer),
+        "relative_tolerance": 0.01,
+        "unit": "parameters",
+        "seed": SEED,
+        "values": EXPECTED.values,
+    }
+    assert result.drawn == {"seed": SEED, "values": EXPECTED.values, "answer": EXPECTED.answer}
+
+
+def test_the_seed_decides_the_values_and_the_answer() -> None:
+    assert draw(COMPUTE, SEED) == EXPECTED  # the same seed rebuilds the same values
+    other = next(s for s in range(100) if draw(COMPUTE, s).answer != EXPECTED.answer)
+    assert grade(CALCULATED, {"value": EXPECTED.answer, "seed": SEED}).correct
+    assert not grade(CALCULATED, {"value": EXPECTED.answer, "seed": other}).correct
+    assert list(EXPECTED.values) == ["V", "E", "H"]  # drawn in the formula's parameter order
+    assert EXPECTED.values["H"] in range(256, 1025, 128)
+
+
+@pytest.mark.parametrize(
+    ("response", "message"),
+    [
+        ({"value": 5}, "send the 'seed' it came with"),
+        ({"value": 5, "seed": None}, "send the 'seed' it came with"),
+        ({"value": 5, "seed": "42"}, "'seed' must be the integer"),
+        ({"value": 5, "seed": True}, "'seed' must be the integer"),
+        ({"value": 5, "seed": -1}, "'seed' must be the integer"),
+        ({"value": 5, "seed": 2**31}, "'seed' must be the integer"),
+        ({"seed": 42}, '{"value": 3.5, "seed": 1234}'),
+        ({"value": 5, "seed": 42, "values": {}}, "unexpected field(s) ['values']"),
+        ({"value": "many", "seed": 42}, "finite number"),
+    ],
+)
+def test_calculated_malformed_responses(response: dict[str, Any], message: str) -> None:
+    with pytest.raises(ResponseInvalid) as raised:
+        grade(CALCULATED, response)
+    assert message in str(raised.value)
+
+
+def test_fixed_numeric_refuses_a_seed_and_takes_a_relative_tolerance() -> None:
+    with pytest.raises(ResponseInvalid, match=r"unexpected field\(s\) \['seed'\]"):
+        grade(NUMERIC, {"value": 3938304, "seed": 1})
+    relative = _q("numeric", answer_number=200.0, relative_tolerance=0.05, unit="")
+    assert grade(relative, {"value": 209.9}).correct
+    assert not grade(relative, {"value": 210.1}).correct
+    assert grade(relative, {"value": 0}).correct_response["relative_tolerance"] == 0.05
+    assert grade(NUMERIC, {"value": 1}).drawn is None

@@ -8,6 +8,7 @@ import re
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.quiz.calculated import draw, format_number
 from tests.conftest import Clock
 from tests.quiz.test_attempts_api import right_response
 
@@ -22,7 +23,10 @@ def _answer_form(client: TestClient, lesson: str = "albert") -> tuple[str, dict[
     page = client.get(f"/quiz/{lesson}")
     assert page.status_code == 200
     names = ("csrf_token", "attempt_id", "question_id", "shown", "started_ms")
-    return page.text, {name: _field(page.text, name) for name in names}
+    fields = {name: _field(page.text, name) for name in names}
+    if 'name="seed"' in page.text:  # a calculated question
+        fields["seed"] = _field(page.text, "seed")
+    return page.text, fields
 
 
 def test_first_visit_gets_a_guest_cookie(client: TestClient) -> None:
@@ -113,7 +117,7 @@ def test_review_queue_rates_with_a_form(client: TestClient, clock: Clock) -> Non
 def test_register_keeps_history_then_sign_out_and_in(client: TestClient, app: FastAPI) -> None:
     _, fields = _answer_form(client)
     question = app.state.content.questions.get(fields["question_id"])
-    client.post("/quiz/albert", data=fields | _form_answer(question))
+    client.post("/quiz/albert", data=fields | _form_answer(question, fields))
     csrf = _field(client.get("/account").text, "csrf_token")
     registered = client.post(
         "/account/register",
@@ -140,8 +144,9 @@ def test_register_keeps_history_then_sign_out_and_in(client: TestClient, app: Fa
     assert len(client.get("/account/export.json").json()["attempts"]) == 1
 
 
-def _form_answer(question: object) -> dict[str, str]:
-    response = right_response(question)  # type: ignore[arg-type]
+def _form_answer(question: object, fields: dict[str, str]) -> dict[str, str]:
+    seed = int(fields["seed"]) if "seed" in fields else None
+    response = right_response(question, seed)  # type: ignore[arg-type]
     if "choice" in response:
         return {"choice": response["choice"]}
     if "choices" in response:
@@ -201,8 +206,74 @@ def test_home_shows_today_to_a_returning_learner(
     assert "Know the BERT family" in client.get("/").text  # a newcomer gets the introduction
     _, fields = _answer_form(client)
     question = app.state.content.questions.get(fields["question_id"])
-    assert client.post("/quiz/albert", data=fields | _form_answer(question)).status_code == 200
+    assert (
+        client.post("/quiz/albert", data=fields | _form_answer(question, fields)).status_code == 200
+    )
     clock.advance(minutes=15)
     home = client.get("/").text
     assert "Welcome back" in home and "Know the BERT family" not in home
     assert "day streak" in home and 'href="/progress"' in home
+
+
+def test_calculated_question_through_the_form(client: TestClient, app: FastAPI) -> None:
+    bank = app.state.content.questions
+    page, fields = _answer_form(client)
+    for _ in range(40):  # draw until a calculated question comes up
+        if bank.get(fields["question_id"]).compute is not None:
+            break
+        page, fields = _answer_form(client, f"albert?after={fields['question_id']}")
+    question = bank.get(fields["question_id"])
+    assert question.compute is not None and "seed" in fields
+    drawn = draw(question.compute, int(fields["seed"]))
+    for value in drawn.values.values():
+        assert format_number(value) in page
+    assert "{{" not in page and "drawn at random" in page
+    typed = format_number(drawn.answer)  # with thousands separators, as a learner types it
+    response = client.post("/quiz/albert", data=fields | {"value": typed})
+    assert response.status_code == 200, response.text
+    assert '<h1 id="verdict">Right</h1>' in response.text
+    assert "Drawn for you" in response.text and "{{" not in response.text
+    for name, value in drawn.values.items():
+        assert f"<strong>{name}</strong> = {format_number(value)}" in response.text
+    assert format_number(drawn.answer, digits=10) in response.text
+    (attempt,) = client.get("/account/export.json").json()["attempts"]
+    assert attempt["drawn"] == drawn.as_json()
+
+
+def test_calculated_question_without_its_seed_keeps_the_form(
+    client: TestClient, app: FastAPI
+) -> None:
+    question = next(q for q in app.state.content.questions.questions if q.compute is not None)
+    page = client.get("/quiz/mixed")
+    fields = {n: _field(page.text, n) for n in ("csrf_token", "attempt_id", "started_ms")}
+    response = client.post(
+        "/quiz/mixed", data=fields | {"question_id": question.id, "shown": "", "value": "12"}
+    )
+    assert response.status_code == 422 and "drawn values were lost" in response.text
+    assert 'name="seed"' in response.text  # a fresh draw to answer instead
+    kept = client.post(
+        "/quiz/mixed",
+        data=fields | {"question_id": question.id, "shown": "", "seed": "77", "value": "lots"},
+    )
+    assert kept.status_code == 422 and "is not a number" in kept.text
+    assert '<input type="hidden" name="seed" value="77">' in kept.text  # the same values again
+    assert client.get("/account/export.json").json()["attempts"] == []
+
+
+def test_calculated_card_in_review_keeps_its_values_when_shown(
+    client: TestClient, app: FastAPI, clock: Clock
+) -> None:
+    question = next(q for q in app.state.content.questions.questions if q.compute is not None)
+    page = client.get("/quiz/mixed")
+    fields = {n: _field(page.text, n) for n in ("csrf_token", "attempt_id", "started_ms")}
+    fields |= {"question_id": question.id, "shown": "", "seed": "5", "value": "1"}
+    assert client.post("/quiz/mixed", data=fields).status_code == 200  # wrong: due again soon
+    clock.advance(minutes=2)
+    review = client.get("/review").text
+    assert _field(review, "question_id") == question.id and "{{" not in review
+    seed = re.search(r'href="/review\?show=1&amp;seed=(\d+)"', review)
+    assert seed, "the Show answer link keeps the drawn values"
+    shown = client.get(f"/review?show=1&seed={seed.group(1)}").text
+    drawn = draw(question.compute, int(seed.group(1)))
+    assert f"<strong>{format_number(drawn.answer, digits=10)}</strong>" in shown
+    assert "{{" not in shown

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import pytest
 from sqlmodel import Session, select
@@ -23,6 +26,15 @@ from app.quiz.writer import AttemptWriter
 from tests.conftest import CONTENT_DIR
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+T = TypeVar("T")
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own: the browser tests keep an event loop running in
+    the main thread for the whole session."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def test_concurrent_answers_share_a_transaction_and_keep_their_outcomes(
@@ -63,7 +75,7 @@ def test_concurrent_answers_share_a_transaction_and_keep_their_outcomes(
         jobs.append(writer.submit(pending(as_grace, ids[1])))  # someone else's id
         return await asyncio.gather(*jobs, return_exceptions=True)
 
-    outcomes = asyncio.run(run())
+    outcomes = run_async(run())
     assert writer.batches == 1 and writer.stored == 6
     firsts = outcomes[:6]
     assert all(isinstance(o, tuple) and o[1] is True for o in firsts)
@@ -78,7 +90,7 @@ def test_concurrent_answers_share_a_transaction_and_keep_their_outcomes(
         assert len(session.exec(select(ReviewLog)).all()) == 6
 
     # A later batch sees what the first stored: the resend is a replay, nothing new is kept.
-    again = asyncio.run(writer.submit(pending(as_ada, ids[2])))
+    again = run_async(writer.submit(pending(as_ada, ids[2])))
     assert again[1] is False and again[0].next_review_at == firsts[2][0].next_review_at  # type: ignore[index]
     assert writer.stored == 6
     engine.dispose()
@@ -106,5 +118,5 @@ def test_a_failed_batch_fails_each_request_with_the_error(migrated: Settings) ->
     migrated.data_dir.joinpath("test.db").unlink()  # the database disappears under the writer
     migrated.data_dir.joinpath("test.db").mkdir()  # and its path cannot be opened as a file
     with pytest.raises(Exception, match="unable to open database"):
-        asyncio.run(writer.submit(prepared))
+        run_async(writer.submit(prepared))
     assert writer.batches == 0

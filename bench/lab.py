@@ -1,0 +1,227 @@
+"""The lab's speed and memory, each measured side by side in one run.
+
+1. BERT latency, our numpy encoder vs transformers' BertModel (PyTorch eager, the same weights),
+   batch 1, sequence 128, on the same number of threads, interleaved: at tiny (target <= 0.5)
+   and at base (target <= 0.8).
+2. Achieved GFLOP/s of our BERT-base forward pass as a share of numpy's float32 matmul peak
+   (2048^3) on this machine (target >= 70%).
+3. Resident memory of the web process once the tiny presets and MiniLM are loaded (<= 400 MB).
+4. Lesson pages while the lab is busy: requests per second with the lab idle vs with compares
+   running back to back (wrk when installed, else httpx), to show the pool keeps the site up.
+
+    .venv/bin/python bench/lab.py [--runs 20] [--threads 2] [--skip-web]
+
+Needs the parity extra (transformers) and torch==2.13.0; 3 and 4 start the app as a process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+TARGETS = {"tiny": 0.5, "base": 0.8}
+PEAK_SHARE = 0.70
+RSS_MB = 400
+
+
+def _torch_bert(config, state):  # type: ignore[no-untyped-def]
+    import torch
+    from transformers import BertConfig, BertModel
+
+    hf = BertModel(
+        BertConfig(
+            vocab_size=config.vocab_size,
+            hidden_size=config.hidden_size,
+            num_hidden_layers=config.num_hidden_layers,
+            num_attention_heads=config.num_attention_heads,
+            intermediate_size=config.intermediate_size,
+            max_position_embeddings=config.max_position_embeddings,
+            type_vocab_size=config.type_vocab_size,
+            layer_norm_eps=config.layer_norm_eps,
+        ),
+        add_pooling_layer=True,
+    )
+    hf.set_attn_implementation("eager")
+    hf.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()}, strict=False)
+    return hf.eval()
+
+
+def latency_vs_torch(preset: str, runs: int, threads: int) -> float:
+    import numpy as np
+    import torch
+
+    from app.lab import bert
+    from app.lab.configs import config_for
+
+    torch.set_num_threads(threads)
+    config = config_for("bert", preset)
+    weights = bert.init_weights(config, 0)
+    hf = _torch_bert(config, bert.to_state_dict(weights))
+    rng = np.random.default_rng(0)
+    ids = rng.integers(1000, 29000, size=(1, 128)).astype(np.int64)
+    mask = np.ones_like(ids)
+    t_ids, t_mask = torch.from_numpy(ids), torch.from_numpy(mask)
+
+    def ours() -> None:
+        bert.forward(weights, config, ids, mask)
+
+    def theirs() -> None:
+        with torch.inference_mode():
+            hf(input_ids=t_ids, attention_mask=t_mask)
+
+    for fn in (ours, theirs, ours, theirs):  # warm-up
+        fn()
+    a, b = [], []
+    for _ in range(runs):
+        for fn, out in ((ours, a), (theirs, b)):
+            start = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - start) * 1000)
+    ratio = statistics.median(a) / statistics.median(b)
+    verdict = "ok" if ratio <= TARGETS[preset] else "ABOVE TARGET"
+    print(
+        f"BERT {preset:<5} seq 128: numpy {statistics.median(a):8.2f} ms   transformers "
+        f"{statistics.median(b):8.2f} ms   ratio {ratio:.2f} (target <= {TARGETS[preset]}) -> {verdict}"
+    )
+    return ratio
+
+
+def share_of_peak(runs: int) -> float:
+    import numpy as np
+
+    from app.lab import bert, cost
+    from app.lab.configs import config_for
+
+    n = 2048
+    x = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
+    x @ x
+    peaks = []
+    for _ in range(5):
+        start = time.perf_counter()
+        x @ x
+        peaks.append(2 * n**3 / (time.perf_counter() - start) / 1e9)
+    peak = max(peaks)
+    config = config_for("bert", "base")
+    weights = bert.init_weights(config, 0)
+    ids = np.random.default_rng(0).integers(1000, 29000, size=(1, 128)).astype(np.int64)
+    mask = np.ones_like(ids)
+    bert.forward(weights, config, ids, mask)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        bert.forward(weights, config, ids, mask)
+        times.append(time.perf_counter() - start)
+    achieved = cost.flops_total(config, 128) / statistics.median(times) / 1e9
+    share = achieved / peak
+    verdict = "ok" if share >= PEAK_SHARE else "BELOW TARGET"
+    print(
+        f"BERT base seq 128: {achieved:6.1f} GFLOP/s of numpy's {peak:6.1f} GFLOP/s matmul peak "
+        f"(2048^3) = {share:.0%} (target >= {PEAK_SHARE:.0%}) -> {verdict}"
+    )
+    return share
+
+
+def web_process(seconds: float) -> None:
+    import httpx
+    import psutil
+
+    from bench._harness import migrated_data_dir, serve, wrk
+
+    models = Path(__file__).resolve().parent.parent / "data" / "models"
+    with migrated_data_dir() as env:
+        env = {**env, "BERTPREP_MODELS_DIR": str(models)}
+        with serve("app.main:create_app_from_env", env) as base:
+            for _ in range(600):
+                body = httpx.get(base + "/api/v1/lab/variants").json()
+                tiny = next(p for p in body["presets"] if p["name"] == "tiny")
+                minilm = body["variants"][-1]["available"]
+                if tiny["loaded"]:
+                    break
+                time.sleep(0.1)
+            port = int(base.rsplit(":", 1)[1])
+            process = next(
+                p
+                for p in psutil.process_iter(["pid"])
+                if any(c.laddr.port == port for c in _listening(p))
+            )
+            rss = process.memory_info().rss / 2**20
+            verdict = "ok" if rss <= RSS_MB else "ABOVE TARGET"
+            print(
+                f"web process RSS with the tiny presets{' and MiniLM' if minilm else ' (MiniLM not installed)'} "
+                f"loaded: {rss:.0f} MB (target <= {RSS_MB} MB) -> {verdict}"
+            )
+            lesson = base + "/lessons/albert"
+            idle = _page_rate(lesson, seconds, wrk)
+            stop = threading.Event()
+            done = [0]
+
+            def hammer() -> None:
+                with httpx.Client(timeout=120) as client:
+                    while not stop.is_set():
+                        r = client.post(
+                            base + "/api/v1/lab/compare",
+                            json={"preset": "tiny", "seq_len": 128, "runs": 5},
+                        )
+                        done[0] += r.status_code == 200
+
+            worker = threading.Thread(target=hammer)
+            worker.start()
+            time.sleep(0.5)
+            busy = _page_rate(lesson, seconds, wrk)
+            stop.set()
+            worker.join()
+            print(
+                f"lesson page while the lab is idle {idle:8.0f} req/s; while compares run back to "
+                f"back ({done[0]} done) {busy:8.0f} req/s: ratio {busy / idle:.2f}"
+            )
+
+
+def _listening(process):  # type: ignore[no-untyped-def]
+    try:
+        return process.net_connections(kind="tcp")
+    except Exception:  # noqa: BLE001 - processes come and go, some are not ours
+        return []
+
+
+def _page_rate(url: str, seconds: float, wrk) -> float:  # type: ignore[no-untyped-def]
+    import shutil
+
+    import httpx
+
+    if shutil.which("wrk"):
+        return float(wrk(url, seconds, connections=8))
+    count, end = 0, time.monotonic() + seconds
+    with httpx.Client() as client:
+        while time.monotonic() < end:
+            client.get(url)
+            count += 1
+    return count / seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--skip-web", action="store_true")
+    args = parser.parse_args()
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(args.threads, user_api="blas")
+    print(f"threads: {args.threads} (numpy BLAS and torch alike)")
+    latency_vs_torch("tiny", args.runs, args.threads)
+    latency_vs_torch("base", max(5, args.runs // 2), args.threads)
+    share_of_peak(max(5, args.runs // 2))
+    if not args.skip_web:
+        web_process(args.seconds)
+
+
+if __name__ == "__main__":
+    main()
