@@ -27,6 +27,7 @@ __all__ = [
     "Group",
     "count",
     "flops",
+    "groups_present",
     "latency_chart",
     "legend",
     "millis",
@@ -230,7 +231,8 @@ def parameter_groups_of(row: Row) -> dict[str, int]:
     return {g.key: sum(parts.get(p, 0) for p in g.parts) for g in PARAMETER_GROUPS}
 
 
-def _groups_present(rows: Sequence[Row]) -> list[Group]:
+def groups_present(rows: Sequence[Row]) -> list[Group]:
+    """The parameter groups any row has parameters in, in drawing order."""
     by_row = [parameter_groups_of(r) for r in rows]
     return [g for g in PARAMETER_GROUPS if any(groups[g.key] for groups in by_row)]
 
@@ -267,7 +269,7 @@ def parameters_chart(rows: Sequence[Row]) -> tuple[Markup, Markup]:
     chart = _svg(
         "lab-params", _WIDTH, height, "Parameters by part", desc or "No rows.", "".join(body)
     )
-    present = _groups_present(rows)
+    present = groups_present(rows)
     blocks = []
     for module in ("embeddings", "encoder", "pooler"):
         entries = [(f"lab-p-{g.key}", g.label) for g in present if g.module == module]

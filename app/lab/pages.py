@@ -347,6 +347,13 @@ def _estimate(
     return service.estimate_seconds(service.work_gflop(configs, lengths, runs))
 
 
+def _compare_length(f: CompareFields, server: Server) -> int:
+    """The tokens the compare form asks for, as far as it can be read (for the estimate)."""
+    if f.source == "text" and server.tokenizer is not None and 0 < len(f.text) <= MAX_TEXT_CHARS:
+        return len(server.tokenizer.encode(f.text, max_length=MAX_SEQ_LEN).ids)
+    return _safe_int(f.seq_len, DEFAULT_SEQ_LEN, MAX_SEQ_LEN)
+
+
 def _safe_int(raw: str, default: int, high: int) -> int:
     try:
         value = int(raw)
@@ -426,11 +433,7 @@ def _result_view(result: Compared, content: ContentIndex, focus: str) -> dict[st
         "truncated": lab_input.truncated,
         "tokenizers": [(titles[r.name], ARCHITECTURES[r.name].tokenizer) for r in rows],
         "rows": [_row_view(r, content, focus) for r in rows],
-        "groups": [
-            g
-            for g in charts.PARAMETER_GROUPS
-            if any(charts.parameter_groups_of(r)[g.key] for r in rows)
-        ],
+        "groups": charts.groups_present(rows),
         "modules": charts.modules_of(rows),
         "module_labels": charts.MODULE_LABELS,
         "count": charts.count,
@@ -443,7 +446,6 @@ def _result_view(result: Compared, content: ContentIndex, focus: str) -> dict[st
         "prediction": {
             "message": guess.message,
             "exact_all": guess.pairs_right == guess.pairs,
-            "pairs": f"{guess.pairs_right} of {guess.pairs}",
             "predicted": [
                 (titles[n], n == m) for n, m in zip(guess.predicted, guess.measured, strict=True)
             ],
@@ -507,11 +509,7 @@ def _render(
     headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
     f, s = state.compare, state.sweep
-    compare_lengths = [
-        _safe_int(f.seq_len, DEFAULT_SEQ_LEN, MAX_SEQ_LEN)
-        if f.source == "length" or server.tokenizer is None
-        else max(2, len(f.text.split()) * 4 // 3 + 2)
-    ]
+    compare_lengths = [_compare_length(f, server)]
     preset = f.preset if server.preset_allowed(f.preset) else server.presets[0].name
     sweep_preset = s.preset if server.preset_allowed(s.preset) else server.presets[0].name
     sweep_lengths = [int(n) for n in s.lengths if n.isdigit() and int(n) in SWEEP_LENGTHS]
@@ -576,7 +574,9 @@ async def lab_page(
     preset: str | None = None,
     focus: str | None = None,
 ) -> HTMLResponse:
-    """The forms, preset and focus taken from the link (lessons link here with ``preset``)."""
+    """The forms, preset and focus taken from the link (lessons link here with ``preset``).
+
+    ``identity`` gives a first-time visitor the session that the forms' CSRF tokens belong to."""
     server = await run_in_threadpool(_server, store)
     chosen = _list_param(request.query_params.getlist("variants"))
     compare = CompareFields(

@@ -383,9 +383,10 @@ def _explain(row: Row, r: dict[str, float], preset: Preset) -> str:
                 f"table; the same encoder, so {f:.2f}× the FLOPs and {t:.2f}× the time."
             )
         case "distilbert":
+            speed = f"{1 / t:.1f}× as fast" if t < 1 else "no faster in this run: try more runs"
             return (
                 f"DistilBERT: half the layers, so {f:.2f}× the FLOPs and {t:.2f}× the time "
-                f"({1 / t:.1f}× as fast), with {p:.2f}× the parameters."
+                f"({speed}), with {p:.2f}× the parameters."
             )
         case "albert":
             return (

@@ -130,13 +130,18 @@ class ModelStore:
             loaded = minilm.load_minilm(self.models_dir)
             self._tokenizer = load_tokenizer(self.models_dir)
         except (minilm.MiniLMError, OSError, ValueError) as exc:
-            self._minilm_problem = f"the pretrained model could not be read: {exc}"
-            log.warning("lab: %s", self._minilm_problem)
+            # The page says what happened; the server's log also says where.
+            log.warning("lab: the pretrained model in %s could not be read: %s", self.models_dir, exc)
+            self._minilm_problem = (
+                "the pretrained model's files on this server could not be read "
+                "(its log says why; `bertprep fetch-model` fetches them again)"
+            )
             return
         if loaded is None or self._tokenizer is None:
+            log.info("lab: no pretrained model in %s (bertprep fetch-model)", self.models_dir)
             self._minilm_problem = (
-                f"the pretrained model is not installed in {self.models_dir} "
-                "(run `bertprep fetch-model`); the lab runs on random weights only"
+                "the pretrained model is not installed on this server "
+                "(`bertprep fetch-model` installs it); the lab runs on random weights only"
             )
             return
         self._minilm = Built(MINILM, loaded.config, loaded.weights, pretrained=True)

@@ -54,6 +54,12 @@ def _alert(page: str) -> str:
     return html.unescape(match.group(1))
 
 
+def _first(pattern: str, text: str) -> str:
+    match = re.search(pattern, text)
+    assert match, f"nothing matches {pattern}"
+    return match.group(1)
+
+
 def _svg_titles(page: str) -> list[str]:
     return [
         html.unescape(t) for t in re.findall(r'<title id="lab-[a-z]+-title">([^<]*)</title>', page)
@@ -78,9 +84,9 @@ def test_lab_page_shows_the_form_and_says_random_weights_measure_cost(client: Te
     # No MiniLM or tokenizer in the test's data directory: the page says why, and offers lengths.
     assert "unavailable: the pretrained model is not installed" in page
     assert 'value="length" data-source="length" checked' in page
-    estimate = float(re.search(r'data-estimate="([0-9.]+)"', page).group(1))  # type: ignore[union-attr]
+    estimate = float(_first(r'data-estimate="([0-9.]+)"', page))
     assert 0 < estimate < 10
-    work = json.loads(html.unescape(re.search(r'data-work="([^"]+)"', page).group(1)))  # type: ignore[union-attr]
+    work = json.loads(html.unescape(_first(r'data-work="([^"]+)"', page)))
     assert set(work["gflop"]["tiny"]) == {"bert", "roberta", "distilbert", "albert", "deberta"}
     assert work["lengths"] == [16, 32, 64, 128, 256, 512]
     assert re.search(r'<script src="/static/js/lab.js\?v=[0-9a-f]+" defer></script>', page)
@@ -151,7 +157,7 @@ def test_compare_runs_all_five_explains_and_draws(client: TestClient, app: FastA
     page = response.text
     assert "Random weights measure cost, not quality." in page  # also next to the results
 
-    table = page[page.index('<table class="data-table lab-table">') :]
+    table = page[page.index('<table class="data-table lab-table"') :]
     table = table[: table.index("</table>")]
     for title in FIVE_TITLES:
         assert f"</span>{title}" in table
@@ -168,7 +174,7 @@ def test_compare_runs_all_five_explains_and_draws(client: TestClient, app: FastA
     anchors = {lesson.slug: lesson.anchors for lesson in content.lessons}
     for line, title in zip(explanations, FIVE_TITLES, strict=True):
         assert html.unescape(line).startswith(title.split("-")[0])
-        url = re.search(r'<a href="(/lessons/[^"]+)">', line).group(1)  # type: ignore[union-attr]
+        url = _first(r'<a href="(/lessons/[^"]+)">', line)
         slug, _, anchor = url.removeprefix("/lessons/").partition("#")
         assert anchor in anchors[slug], url
 
