@@ -131,7 +131,9 @@ class ModelStore:
             self._tokenizer = load_tokenizer(self.models_dir)
         except (minilm.MiniLMError, OSError, ValueError) as exc:
             # The page says what happened; the server's log also says where.
-            log.warning("lab: the pretrained model in %s could not be read: %s", self.models_dir, exc)
+            log.warning(
+                "lab: the pretrained model in %s could not be read: %s", self.models_dir, exc
+            )
             self._minilm_problem = (
                 "the pretrained model's files on this server could not be read "
                 "(its log says why; `bertprep fetch-model` fetches them again)"
