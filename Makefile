@@ -13,7 +13,7 @@ help:
 	@echo "make lint   ruff check, ruff format --check, mypy app/"
 	@echo "make check  validate the content (bertprep check)"
 	@echo "make fetch-model  download the lab's pretrained model (bertprep fetch-model)"
-	@echo "make bench  lesson pages and attempt submissions vs bare FastAPI endpoints (needs wrk)"
+	@echo "make bench  lesson pages, answers and the lab vs their baselines (needs wrk)"
 
 # The venv is (re)built when pyproject.toml changes; stamps record what was installed.
 $(BIN)/python:
@@ -62,6 +62,7 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/attempts.py
+	$(BIN)/python bench/lab.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
