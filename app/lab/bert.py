@@ -49,6 +49,7 @@ __all__ = [
     "embeddings_to_parts",
     "encode",
     "encoder_layer",
+    "feed_forward",
     "forward",
     "from_state_dict",
     "init_weights",
@@ -170,7 +171,7 @@ class Buffers:
 
 
 def layer_shapes(config: EncoderConfig) -> dict[str, tuple[int, ...]]:
-    """Shape of every part of one transformer layer (shared by all four variants)."""
+    """Checkpoint shape ([out, in] for matrices) of every part of one layer (all four variants)."""
     h, i = config.hidden_size, config.intermediate_size
     shapes: dict[str, tuple[int, ...]] = {}
     for name in ("query", "key", "value", "attention_output"):
@@ -182,7 +183,7 @@ def layer_shapes(config: EncoderConfig) -> dict[str, tuple[int, ...]]:
 
 
 def part_shapes(config: EncoderConfig) -> dict[str, tuple[int, ...]]:
-    """Shape of every part of the model: embeddings of width E, layers, pooler."""
+    """Checkpoint shape of every part of the model: embeddings of width E, layers, pooler."""
     e, h = config.embedding_width, config.hidden_size
     return layer_shapes(config) | {
         "word_embeddings": (config.vocab_size, e),
@@ -334,7 +335,10 @@ def _table(*, has_pooler: bool) -> dict[str, str]:
 
 
 def from_state_dict(config: EncoderConfig, state: Mapping[str, Array]) -> Weights:
-    """Weights from a ``BertModel`` state dict (no "bert." prefix); WeightError names a bad key."""
+    """Weights from a ``BertModel`` state dict (no "bert." prefix); WeightError names a bad key.
+
+    Vectors and embedding tables may share memory with ``state``; matrices are transposed copies.
+    """
     table = _table(has_pooler=config.has_pooler)
     once, per_layer = read_state(state, table, part_shapes(config), config.num_hidden_layers)
     pooler = None
@@ -433,6 +437,22 @@ def self_attention(buffers: Buffers, heads: int, bias: Array | None) -> None:
     np.matmul(scores, v, out=context)  # [.., seq, seq] @ [.., seq, head_dim] -> [.., seq, head_dim]
 
 
+def feed_forward(
+    layer: LayerWeights,
+    activation: Callable[..., Array],
+    x: Array,
+    buffers: Buffers,
+    *,
+    out: Array,
+) -> None:
+    """W2 act(W1 x + b1) + b2, written into ``out``: [tokens, H] -> [tokens, H]."""
+    inner = np.matmul(x, layer.intermediate_weight, out=buffers.intermediate)  # -> [tokens, I]
+    inner += layer.intermediate_bias
+    activation(inner, out=inner, scratch=buffers.scratch)  # [tokens, I], in place
+    np.matmul(inner, layer.output_weight, out=out)  # [tokens, I] -> [tokens, H]
+    out += layer.output_bias
+
+
 def encoder_layer(
     layer: LayerWeights,
     config: EncoderConfig,
@@ -459,11 +479,7 @@ def encoder_layer(
             attended, layer.attention_norm_weight, layer.attention_norm_bias, eps, out=attended
         )
     with timer("feed_forward"):
-        inner = np.matmul(attended, layer.intermediate_weight, out=buffers.intermediate)
-        inner += layer.intermediate_bias  # [tokens, H] -> [tokens, I]
-        activation(inner, out=inner, scratch=buffers.scratch)
-        np.matmul(inner, layer.output_weight, out=x)  # [tokens, I] -> [tokens, H]
-        x += layer.output_bias
+        feed_forward(layer, activation, attended, buffers, out=x)  # [tokens, H] -> [tokens, H]
     with timer("norms"):
         x += attended  # residual
         layer_norm(x, layer.output_norm_weight, layer.output_norm_bias, eps, out=x)
@@ -512,7 +528,7 @@ def forward(
     """last_hidden_state [batch, seq, H] and pooler_output [batch, H] (None without a pooler)."""
     check_inputs(config, input_ids, attention_mask, config.max_position_embeddings)
     with timer("embeddings"):
-        positions = weights.embeddings.position[: input_ids.shape[1]]  # [seq, H], ids 0..seq-1
+        positions = weights.embeddings.position[: input_ids.shape[1]]  # [seq, E]: ids 0..seq-1
         hidden = embed(weights.embeddings, config, input_ids, positions)  # [tokens, H]
     hidden = encode(weights.layers, config, hidden, attention_mask, timer)  # [batch, seq, H]
     pooled = pool(weights.pooler, hidden, timer)  # [batch, H] or None

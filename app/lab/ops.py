@@ -160,29 +160,27 @@ def gelu_new(
     return np.multiply(x, inner, out=out)  # [...]
 
 
-# Softmax's shortcut: below _EXP_SAFE exp cannot overflow and a row of n elements sums to at most
-# n e^64 (finite for n < 5e10); a row summing to at least _SUM_SAFE has its largest element far
-# above exp's subnormal range (< e^-87), so what underflows there is negligible (< 1e-18).
-_EXP_SAFE = 64.0
-_SUM_SAFE = 1e-20
+# Softmax's shortcut: when every element lies in [-40, 64], exp cannot overflow (a row of n sums
+# to at most n e^64, finite for n < 5e10) and no row's sum can vanish (it is at least e^-40).
+_EXP_LOW, _EXP_HIGH = -40.0, 64.0
 
 
 def softmax(x: Array, axis: int = -1, *, out: Array | None = None) -> Array:
     """Softmax along ``axis``; ``out`` may be ``x``.
 
     Softmax is unchanged by subtracting a constant from a row; subtracting each row's max is what
-    keeps exp from overflowing. When no element exceeds 64, exp cannot overflow, so along the last
-    axis that max (a slow reduction and a broadcast pass) is skipped, and the row sums are a BLAS
-    matrix-vector product. A row that then sums to almost nothing (every element far below 0, as
-    in a fully masked row) sends the whole array down the careful path.
+    keeps exp from overflowing. When every element lies in [-40, 64] that is not needed, so along
+    the last axis the max (a slow reduction and a broadcast pass) is skipped and the row sums are a
+    BLAS matrix-vector product. Anything else (large scores, or float32's minimum where attention
+    masks padding) takes the careful path.
     """
-    if axis in (-1, x.ndim - 1) and float(x.max()) <= _EXP_SAFE:
+    last = axis in (-1, x.ndim - 1)
+    if last and float(x.max()) <= _EXP_HIGH and float(x.min()) >= _EXP_LOW:
         e: Array = np.exp(x, out=out)  # [..., n]
         sums = e @ np.ones(x.shape[-1], dtype=np.float32)  # [..., n] -> [...]
-        if float(sums.min()) >= _SUM_SAFE:
-            np.reciprocal(sums, out=sums)
-            e *= sums[..., None]
-            return e
+        np.reciprocal(sums, out=sums)
+        e *= sums[..., None]
+        return e
     shifted: Array = np.subtract(x, x.max(axis=axis, keepdims=True), out=out)  # [...]
     np.exp(shifted, out=shifted)
     shifted /= shifted.sum(axis=axis, keepdims=True)

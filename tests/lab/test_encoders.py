@@ -322,19 +322,23 @@ def test_gelu_new_matches_the_tanh_form() -> None:
     assert ops.gelu_new(x).dtype == np.float32
 
 
-@pytest.mark.parametrize("scale", [1.0, 30.0, 1000.0])
-def test_softmax_shortcut_and_careful_path_agree(scale: float) -> None:
-    """Small scores skip the row max; large ones, or rows of float32's minimum, do not."""
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize(("scale", "shift"), [(1.0, 0.0), (10.0, 50.0), (10.0, -60.0), (1e3, 0.0)])
+def test_softmax_shortcut_and_careful_path_agree(scale: float, shift: float, masked: bool) -> None:
+    """Scores in [-40, 64] skip the row max; others, or float32's minimum (masking), do not."""
     rng = np.random.default_rng(0)
-    x = (rng.standard_normal((3, 4, 16)) * scale).astype(np.float32)
-    x[0, 0, :] = np.finfo(np.float32).min  # a fully masked row: uniform, as Hugging Face gives
-    x[1, 1, 5:] = np.finfo(np.float32).min
+    x = (rng.standard_normal((3, 4, 16)) * scale + shift).astype(np.float32)
+    if masked:
+        x[0, 0, :] = np.finfo(np.float32).min  # a fully masked row: uniform, as Hugging Face gives
+        x[1, 1, 5:] = np.finfo(np.float32).min
     v = x.astype(np.float64)
     e = np.exp(v - v.max(axis=-1, keepdims=True))
-    np.testing.assert_allclose(ops.softmax(x), e / e.sum(axis=-1, keepdims=True), atol=1e-6)
-    out = x.copy()
-    assert ops.softmax(out, out=out) is out
-    np.testing.assert_allclose(out.sum(axis=-1), 1.0, atol=1e-5)
+    expected = e / e.sum(axis=-1, keepdims=True)
+    np.testing.assert_allclose(ops.softmax(x), expected, atol=1e-6)
+    y = x.copy()
+    assert ops.softmax(y, out=y) is y
+    np.testing.assert_allclose(y, expected, atol=1e-6)
+    np.testing.assert_allclose(ops.softmax(x, axis=1).sum(axis=1), 1.0, atol=1e-5)
 
 
 def test_layer_norm_in_place() -> None:
