@@ -193,6 +193,9 @@ class CompareOut(BaseModel):
     runs: int
     rows: list[CompareRowOut]
     prediction: PredictionOut | None
+    noisy: bool = Field(
+        description="some model's p10-p90 spread exceeds half its median: run again, with more runs"
+    )
     environment: dict[str, Any]
 
 
@@ -248,6 +251,7 @@ def compare_out(result: Compared, environment: dict[str, Any]) -> CompareOut:
         )
         if guess
         else None,
+        noisy=result.noisy,
         environment=environment,
     )
 

@@ -427,6 +427,7 @@ def _result_view(result: Compared, content: ContentIndex, focus: str) -> dict[st
     return {
         "preset": result.preset.value,
         "runs": result.runs,
+        "noisy": result.noisy,
         "seq_len": lab_input.seq_len,
         "tokens": list(lab_input.tokens[:TOKENS_SHOWN]) if lab_input.tokens else None,
         "more_tokens": max(0, lab_input.seq_len - TOKENS_SHOWN) if lab_input.tokens else 0,

@@ -159,6 +159,10 @@ class Prediction:
         )
 
 
+# A model's p10-p90 spread wider than this share of its median makes the run "noisy".
+NOISY_SPREAD = 0.5
+
+
 @dataclass(frozen=True)
 class Compared:
     preset: Preset
@@ -166,6 +170,15 @@ class Compared:
     runs: int
     rows: tuple[Row, ...]
     prediction: Prediction | None = None
+
+    @property
+    def noisy(self) -> bool:
+        """Timings spread widely (a busy machine, or too few runs): ratios may mislead."""
+        return any(
+            (r.measured.latency.p90_ms - r.measured.latency.p10_ms)
+            > NOISY_SPREAD * r.measured.latency.median_ms
+            for r in self.rows
+        )
 
 
 def _check_names(names: Sequence[str] | None, store: ModelStore) -> tuple[str, ...]:

@@ -1,0 +1,57 @@
+"""Pure parts of the lab's use cases: inputs, prediction scoring, the noisy-timings flag."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.errors import InvalidInput
+from app.lab import cost, service
+from app.lab.configs import Preset, config_for
+from app.lab.timing import Latency, Measured, percentile
+
+
+def _row(name: str, median: float, p10: float, p90: float) -> service.Row:
+    config = config_for(name, "tiny")
+    latency = Latency(median, p10, p90, (p10, median, p90))
+    return service.Row(name, name, False, config, cost.cost(config, 8), Measured(latency, {}))
+
+
+def test_noisy_when_some_spread_exceeds_half_the_median() -> None:
+    steady = [_row("bert", 10, 9.5, 10.5), _row("albert", 10, 9, 11)]
+    lab_input = service.make_input(None, text=None, seq_len=8)
+    assert not service.Compared(Preset.tiny, lab_input, 3, tuple(steady)).noisy
+    shaky = [*steady, _row("deberta", 10, 8, 14)]
+    assert service.Compared(Preset.tiny, lab_input, 3, tuple(shaky)).noisy
+
+
+def test_prediction_counts_pairs_in_the_measured_order() -> None:
+    rows = [_row("bert", 10, 10, 10), _row("distilbert", 5, 5, 5), _row("deberta", 20, 20, 20)]
+    exact = service.score_prediction(["distilbert", "bert", "deberta"], rows)
+    assert (exact.pairs_right, exact.pairs, exact.exact) == (3, 3, 3)
+    assert exact.message == "You predicted the order exactly."
+    reversed_ = service.score_prediction(["deberta", "bert", "distilbert"], rows)
+    assert (reversed_.pairs_right, reversed_.exact) == (0, 1)
+    partial = service.score_prediction(["deberta", "distilbert"], rows)  # two of three ranked
+    assert (partial.pairs_right, partial.pairs) == (0, 1)
+    with pytest.raises(InvalidInput, match="twice"):
+        service.score_prediction(["bert", "bert"], rows)
+
+
+def test_synthetic_input_is_deterministic_and_framed() -> None:
+    one = service.make_input(None, text=None, seq_len=16)
+    assert one == service.make_input(None, text=None, seq_len=16)
+    assert one.ids[0] == service.CLS and one.ids[-1] == service.SEP and one.seq_len == 16
+    assert service.make_input(None, text=None, seq_len=1).seq_len == 1
+
+
+@pytest.mark.parametrize(
+    ("values", "q", "expected"),
+    [
+        ([1.0], 50, 1.0),
+        ([1.0, 3.0], 50, 2.0),
+        ([4.0, 1.0, 2.0, 3.0], 10, 1.3),
+        ([1, 2, 3, 4], 90, 3.7),
+    ],
+)
+def test_percentile_interpolates(values: list[float], q: float, expected: float) -> None:
+    assert percentile(values, q) == pytest.approx(expected)
