@@ -17,9 +17,6 @@ RUN groupadd --system bertprep && useradd --system --gid bertprep --home-dir /ap
 COPY pyproject.toml README.md ./
 COPY app/__init__.py app/__init__.py
 RUN pip install --no-cache-dir -e .
-# The lab's pretrained MiniLM (~90 MB, SHA-256 checked), baked into the image outside the data
-# volume; a build without network still succeeds and the lab then says the model is missing.
-RUN bertprep fetch-model || echo "bertprep: building without the pretrained model"
 
 COPY app ./app
 COPY templates ./templates
@@ -27,6 +24,10 @@ COPY static ./static
 COPY content ./content
 COPY migrations ./migrations
 COPY alembic.ini ./
+
+# The lab's pretrained MiniLM (~90 MB, SHA-256 checked), baked into the image outside the data
+# volume; a build without network still succeeds and the lab then says the model is missing.
+RUN bertprep fetch-model || echo "bertprep: building without the pretrained model"
 
 RUN mkdir -p /app/data && chown -R bertprep:bertprep /app/data
 USER bertprep
