@@ -19,11 +19,11 @@ from numpy.typing import NDArray
 
 from app.errors import InvalidInput
 from app.lab import cost
-from app.lab.configs import PRESETS, EncoderConfig, Preset, Variant
+from app.lab.configs import PRESETS, EncoderConfig, Preset, Variant, config_for
 from app.lab.ops import Timer
 from app.lab.pool import blas_info
 from app.lab.store import Built, ModelStore, PresetNotAllowed
-from app.lab.timing import Measured, measure_interleaved
+from app.lab.timing import MODULE_PASSES, WARMUP, Measured, measure_interleaved
 from app.lab.tokenizer import WordPieceTokenizer
 from app.lab.variants import ARCHITECTURES, MINILM
 
@@ -218,8 +218,6 @@ def _check_runs(runs: int) -> None:
 
 
 def _configs(names: Sequence[str], preset: Preset, store: ModelStore) -> list[EncoderConfig]:
-    from app.lab.configs import config_for
-
     out = []
     for name in names:
         if name == MINILM:
@@ -233,8 +231,6 @@ def _configs(names: Sequence[str], preset: Preset, store: ModelStore) -> list[En
 
 def work_gflop(configs: Sequence[EncoderConfig], seq_lens: Sequence[int], runs: int) -> float:
     """FLOPs a request will spend: warm-up, timed and module passes of every model and length."""
-    from app.lab.timing import MODULE_PASSES, WARMUP
-
     passes = runs + WARMUP + MODULE_PASSES
     return sum(cost.flops_total(c, n) for c in configs for n in seq_lens) * passes / 1e9
 

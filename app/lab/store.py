@@ -56,6 +56,7 @@ class ModelStore:
         self._locks: dict[tuple[str, Preset], threading.Lock] = {}
         self._guard = threading.Lock()
         self._minilm_loaded = threading.Event()
+        self._pretrained_lock = threading.Lock()
         self._minilm: Built | None = None
         self._minilm_problem: str | None = None
         self._tokenizer: WordPieceTokenizer | None = None
@@ -109,10 +110,11 @@ class ModelStore:
 
     def pretrained(self) -> Built | None:
         """MiniLM with its trained weights, or None (``minilm_problem`` says why)."""
-        with self._guard:
-            if not self._minilm_loaded.is_set():
-                self._load_pretrained()
-                self._minilm_loaded.set()
+        if not self._minilm_loaded.is_set():  # after the first call: no lock taken
+            with self._pretrained_lock:  # its own lock: building other models need not wait
+                if not self._minilm_loaded.is_set():
+                    self._load_pretrained()
+                    self._minilm_loaded.set()
         return self._minilm
 
     @property

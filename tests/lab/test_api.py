@@ -11,9 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
-from app.lab.minilm import verify
 from app.main import create_app
-from tests.lab.test_minilm import REPO_MODELS_DIR, _missing
+from tests.lab import needs
 from tests.live import live_server
 
 FIVE = ["bert", "roberta", "distilbert", "albert", "deberta"]
@@ -195,9 +194,7 @@ def test_a_preset_above_the_servers_cap_is_refused(migrated: Settings) -> None:
 
 
 def test_text_is_tokenised_with_wordpiece_for_every_variant(migrated: Settings) -> None:
-    if not verify(REPO_MODELS_DIR):
-        _missing("all-MiniLM-L6-v2 is not fetched (run `bertprep fetch-model`)")
-    with _client(migrated, models_dir=REPO_MODELS_DIR) as client:
+    with _client(migrated, models_dir=needs.models_dir()) as client:
         body = client.post(
             "/api/v1/lab/compare",
             json={"preset": "tiny", "runs": 1, "text": "ALBERT shares one layer's weights."},

@@ -8,7 +8,6 @@ transformers is missing; in CI (CI=true) a missing library is a failure.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -39,6 +38,7 @@ from app.lab.cost import (
     weight_bytes,
 )
 from app.lab.deberta import reachable_relative_rows
+from tests.lab.needs import torch_and_transformers
 
 VARIANTS = [v.value for v in Variant]
 ANCHOR_LENGTHS = (32, 128, 512)
@@ -281,7 +281,7 @@ def test_deberta_ours_counts_the_reachable_rows(seq_len: int) -> None:
     assert flops_by_module(config, seq_len, implementation="ours")["relative"] == expected
 
 
-def test_deberta_ours_never_exceeds_transformers() -> None:
+def test_deberta_ours_never_exceedstorch_and_transformers() -> None:
     config = config_for("deberta", "tiny")
     for seq_len in range(1, 600):
         ours = flops_by_module(config, seq_len, implementation="ours")
@@ -398,19 +398,6 @@ def test_unknown_implementation_is_refused() -> None:
 # --- Against transformers (torch) ---------------------------------------------------------------
 
 
-def _transformers() -> tuple[Any, Any]:
-    """(torch, transformers), or skip outside CI / fail in CI when they are missing."""
-    try:
-        import torch
-        import transformers
-    except ImportError as error:
-        message = f"{error.name} is not installed"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}; the cost model must be checked against transformers in CI")
-        pytest.skip(message)
-    return torch, transformers
-
-
 def _hf_model(transformers: Any, config: EncoderConfig) -> Any:
     """The transformers ``*Model`` of ``config``, random weights, eager attention."""
     shared = {
@@ -462,7 +449,7 @@ def _hf_model(transformers: Any, config: EncoderConfig) -> Any:
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("preset", ["tiny", "small"])
 def test_total_equals_the_transformers_model(variant: str, preset: str) -> None:
-    _, transformers = _transformers()
+    _, transformers = torch_and_transformers()
     config = config_for(variant, preset)
     model = _hf_model(transformers, config)
     assert parameters(config).total == sum(p.numel() for p in model.parameters())
@@ -474,7 +461,7 @@ def test_total_equals_the_transformers_model(variant: str, preset: str) -> None:
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_transformers_count_equals_flop_counter_mode(variant: str) -> None:
-    torch, transformers = _transformers()
+    torch, transformers = torch_and_transformers()
     from torch.utils.flop_counter import FlopCounterMode
 
     config = config_for(variant, "tiny")

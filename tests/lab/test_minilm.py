@@ -18,7 +18,7 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from app.config import PROJECT_ROOT, Settings
+from app.config import Settings
 from app.lab import minilm
 from app.lab.configs import EncoderConfig, Variant
 from app.lab.minilm import (
@@ -34,27 +34,18 @@ from app.lab.minilm import (
     verify,
 )
 from app.lab.tokenizer import WordPieceTokenizer, load_tokenizer
+from tests.lab import needs
 from tests.live import bertprep
 
 # Where `make test` / `bertprep fetch-model` put the model (BERTPREP_DATA_DIR's default, `data`).
-REPO_MODELS_DIR = PROJECT_ROOT / "data" / "models"
 
 # No index and a dead proxy: a pip run under this environment cannot reach the network.
 OFFLINE = {"PIP_NO_INDEX": "1", "PIP_INDEX_URL": "http://127.0.0.1:9/", "PIP_FIND_LINKS": ""}
 
 
-def _missing(message: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{message}; the model tests must run in CI")
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="session")
 def models_dir() -> Path:
-    """The repo's models directory, holding the verified model (skip or fail without it)."""
-    if not verify(REPO_MODELS_DIR):
-        _missing(f"all-MiniLM-L6-v2 not in {REPO_MODELS_DIR} (run `bertprep fetch-model`)")
-    return REPO_MODELS_DIR
+    return needs.models_dir()
 
 
 @pytest.fixture(scope="session")
@@ -73,10 +64,7 @@ def tokenizer(models_dir: Path) -> WordPieceTokenizer:
 
 @pytest.fixture(scope="session")
 def torch() -> ModuleType:
-    try:
-        import torch
-    except ImportError:
-        _missing("PyTorch is not installed (parity with transformers needs it)")
+    torch: ModuleType = needs.torch_and_transformers()[0]
     return torch
 
 

@@ -16,15 +16,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.config import PROJECT_ROOT, Settings
+from app.config import Settings
 from app.errors import RateLimited
 from app.lab import charts, cost
-from app.lab.minilm import verify
 from app.main import create_app
 from app.quiz.scheduling import make_scheduler
+from tests.lab import needs
 
 FIVE_TITLES = ("BERT", "RoBERTa", "DistilBERT", "ALBERT", "DeBERTa-v3")
-REPO_MODELS_DIR = PROJECT_ROOT / "data" / "models"
 
 
 def _csrf(client: TestClient) -> str:
@@ -362,9 +361,7 @@ def test_bad_sweep_input_renders_the_form_with_a_message(
 
 @pytest.fixture
 def models_client(migrated: Settings) -> Iterator[TestClient]:
-    if not verify(REPO_MODELS_DIR):
-        pytest.skip(f"all-MiniLM-L6-v2 not in {REPO_MODELS_DIR} (run `bertprep fetch-model`)")
-    app = create_app(migrated.model_copy(update={"models_dir": REPO_MODELS_DIR}))
+    app = create_app(migrated.model_copy(update={"models_dir": needs.models_dir()}))
     with TestClient(app) as client:
         yield client
 

@@ -11,7 +11,6 @@ when torch or transformers is missing; in CI (CI=true) a missing library is a fa
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from types import ModuleType
 from typing import Any
@@ -23,6 +22,7 @@ from app.lab import albert, bert, distilbert, roberta
 from app.lab.configs import EncoderConfig, config_for
 from app.lab.encoder import EncoderOutput
 from app.lab.ops import Array
+from tests.lab.needs import torch_and_transformers
 
 ATOL = 1e-4
 GAIN = 6.0  # Q and K weights x 6: attention scores x 36
@@ -37,16 +37,7 @@ MODULES: dict[str, ModuleType] = {
 
 @pytest.fixture(scope="module")
 def torch() -> Any:
-    try:
-        import torch
-        import transformers  # noqa: F401
-    except ImportError as error:
-        message = f"{error.name} is not installed"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message}; encoder parity must be checked against transformers in CI")
-        pytest.skip(message)
-    torch.set_num_threads(2)
-    return torch
+    return torch_and_transformers()[0]
 
 
 def small(variant: str, **changes: Any) -> EncoderConfig:

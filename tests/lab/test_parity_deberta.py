@@ -7,7 +7,6 @@ tests skip when torch or transformers is missing; in CI (CI=true) a missing libr
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from typing import Any
 
@@ -16,6 +15,7 @@ import pytest
 
 from app.lab import deberta
 from app.lab.configs import EncoderConfig, config_for
+from tests.lab.needs import torch_and_transformers
 
 ATOL = 1e-4
 
@@ -34,16 +34,7 @@ FEW_BUCKETS = replace(PUBLISHED, position_buckets=8, max_relative_positions=32)
 
 @pytest.fixture(scope="module")
 def torch() -> Any:
-    try:
-        import torch
-        import transformers  # noqa: F401
-    except ImportError as error:
-        message = f"{error.name} is not installed"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message}; DeBERTa parity must be checked against transformers in CI")
-        pytest.skip(message)
-    torch.set_num_threads(2)
-    return torch
+    return torch_and_transformers()[0]
 
 
 def _reference(torch: Any, config: EncoderConfig, weights: deberta.DebertaWeights) -> Any:
