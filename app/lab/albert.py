@@ -65,7 +65,7 @@ KEYS: dict[str, str] = {
 @dataclass(frozen=True, slots=True)
 class Weights:
     embeddings: bert.EmbeddingWeights  # E wide
-    projection_weight: Array  # [E, H], [in, out] like every matrix here
+    projection_weight: Array  # [E, H], [in, out]: it multiplies the token-major embeddings
     projection_bias: Array  # [H]
     layer: bert.LayerWeights  # the one layer, applied num_hidden_layers times
     pooler: bert.PoolerWeights | None
@@ -90,7 +90,7 @@ def from_state_dict(config: EncoderConfig, state: Mapping[str, Array]) -> Weight
         embeddings=bert.embeddings_from_parts(once),
         projection_weight=bert.transposed(once["projection.weight"]),
         projection_bias=once["projection.bias"],
-        layer=bert.layer_from_parts(once),
+        layer=bert.layer_from_parts(once, config.head_dim),
         pooler=pooler,
     )
 

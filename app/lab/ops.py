@@ -13,6 +13,7 @@ work in as few passes as they can; called without them they return a new array a
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ __all__ = [
     "gelu",
     "gelu_new",
     "layer_norm",
+    "layer_norm_columns",
     "linear",
     "softmax",
 ]
@@ -160,27 +162,30 @@ def gelu_new(
     return np.multiply(x, inner, out=out)  # [...]
 
 
-# Softmax's shortcut: when every element lies in [-40, 64], exp cannot overflow (a row of n sums
-# to at most n e^64, finite for n < 5e10) and no row's sum can vanish (it is at least e^-40).
-_EXP_LOW, _EXP_HIGH = -40.0, 64.0
+# Softmax's shortcut is taken when a row's exp sums land in [_SUM_LOW, _SUM_HIGH]: no overflow, and
+# the row's largest term is at least _SUM_LOW / n (n <= 512), far above float32's smallest normal
+# number, so terms that underflow weigh less than 1e-15 of it.
+_SUM_LOW, _SUM_HIGH = 1e-20, 1e30
 
 
 def softmax(x: Array, axis: int = -1, *, out: Array | None = None) -> Array:
     """Softmax along ``axis``; ``out`` may be ``x``.
 
     Softmax is unchanged by subtracting a constant from a row; subtracting each row's max is what
-    keeps exp from overflowing. When every element lies in [-40, 64] that is not needed, so along
-    the last axis the max (a slow reduction and a broadcast pass) is skipped and the row sums are a
-    BLAS matrix-vector product. Anything else (large scores, or float32's minimum where attention
-    masks padding) takes the careful path.
+    keeps exp from overflowing. Along the last axis, unless ``out`` is ``x``, the max (a
+    slow reduction and a broadcast pass) is skipped: exp goes straight into ``out``, the row sums
+    are a BLAS matrix-vector product, and only if some sum is out of range (large scores, or a row
+    that is all padding) is the row max subtracted after all, from ``x``, which is still intact.
     """
-    last = axis in (-1, x.ndim - 1)
-    if last and float(x.max()) <= _EXP_HIGH and float(x.min()) >= _EXP_LOW:
-        e: Array = np.exp(x, out=out)  # [..., n]
-        sums = e @ np.ones(x.shape[-1], dtype=np.float32)  # [..., n] -> [...]
-        np.reciprocal(sums, out=sums)
-        e *= sums[..., None]
-        return e
+    if axis in (-1, x.ndim - 1) and out is not x:
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow sends us the long way
+            e: Array = np.exp(x, out=out)  # [..., n]
+            sums = e @ np.ones(x.shape[-1], dtype=np.float32)  # [..., n] -> [...]
+        low, high = float(sums.min()), float(sums.max())
+        if low >= _SUM_LOW and high <= _SUM_HIGH:  # also False for NaN
+            np.reciprocal(sums, out=sums)
+            e *= sums[..., None]
+            return e
     shifted: Array = np.subtract(x, x.max(axis=axis, keepdims=True), out=out)  # [...]
     np.exp(shifted, out=shifted)
     shifted /= shifted.sum(axis=axis, keepdims=True)
@@ -206,6 +211,33 @@ def layer_norm(
     centred *= weight
     centred += bias
     return centred
+
+
+@functools.cache
+def _mean_row(width: int) -> Array:
+    """[width] of 1 / width, read-only: a matrix-vector product with it is a column mean."""
+    row = np.full(width, 1.0 / width, dtype=np.float32)
+    row.flags.writeable = False
+    return row
+
+
+def layer_norm_columns(x: Array, weight: Array, bias: Array, eps: float, scratch: Array) -> Array:
+    """Layer norm of each column of a feature-major [H, tokens] ``x``, in place.
+
+    The mean and the variance of every column are two matrix-vector products with a row of 1/H;
+    ``scratch`` ([H, tokens]) holds the squares in between.
+    """
+    mean_row = _mean_row(x.shape[0])
+    mean = mean_row @ x  # [H] @ [H, tokens] -> [tokens]
+    x -= mean  # [H, tokens] - [tokens]
+    var = mean_row @ np.square(x, out=scratch)  # [tokens]
+    var += np.float32(eps)
+    np.sqrt(var, out=var)
+    np.reciprocal(var, out=var)  # [tokens] 1 / standard deviation
+    x *= var
+    x *= weight[:, None]  # [H, tokens] * [H, 1]
+    x += bias[:, None]
+    return x
 
 
 def linear(x: Array, weight: Array, bias: Array | None) -> Array:

@@ -325,7 +325,7 @@ def test_gelu_new_matches_the_tanh_form() -> None:
 @pytest.mark.parametrize("masked", [False, True])
 @pytest.mark.parametrize(("scale", "shift"), [(1.0, 0.0), (10.0, 50.0), (10.0, -60.0), (1e3, 0.0)])
 def test_softmax_shortcut_and_careful_path_agree(scale: float, shift: float, masked: bool) -> None:
-    """Scores in [-40, 64] skip the row max; others, or float32's minimum (masking), do not."""
+    """Small scores skip the row max; large ones, or float32's minimum (masking), do not."""
     rng = np.random.default_rng(0)
     x = (rng.standard_normal((3, 4, 16)) * scale + shift).astype(np.float32)
     if masked:
@@ -338,6 +338,11 @@ def test_softmax_shortcut_and_careful_path_agree(scale: float, shift: float, mas
     y = x.copy()
     assert ops.softmax(y, out=y) is y
     np.testing.assert_allclose(y, expected, atol=1e-6)
+    # Into a separate array: x is left as it was, also when the shortcut is abandoned.
+    out, before = np.empty_like(x), x.copy()
+    assert ops.softmax(x, out=out) is out
+    np.testing.assert_allclose(out, expected, atol=1e-6)
+    np.testing.assert_array_equal(x, before)
     np.testing.assert_allclose(ops.softmax(x, axis=1).sum(axis=1), 1.0, atol=1e-5)
 
 
@@ -352,3 +357,18 @@ def test_layer_norm_in_place() -> None:
     y = x.copy()
     assert ops.layer_norm(y, w, b, 1e-12, out=y) is y
     np.testing.assert_allclose(y, expected, atol=1e-5)
+
+
+def test_layer_norm_columns_normalises_each_column_in_place() -> None:
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal((32, 7)) * 3 + 2).astype(np.float32)  # [H, tokens]
+    w, b = rng.standard_normal(32).astype(np.float32), rng.standard_normal(32).astype(np.float32)
+    v = x.astype(np.float64)
+    centred = v - v.mean(axis=0, keepdims=True)
+    expected = centred / np.sqrt((centred**2).mean(axis=0, keepdims=True) + 1e-12) * w[:, None]
+    expected += b[:, None]
+    y = x.copy()
+    assert ops.layer_norm_columns(y, w, b, 1e-12, np.empty_like(y)) is y
+    np.testing.assert_allclose(y, expected, atol=1e-5)
+    # The same numbers as the token-major norm of the transpose.
+    np.testing.assert_allclose(y.T, ops.layer_norm(x.T.copy(), w, b, 1e-12), atol=1e-6)

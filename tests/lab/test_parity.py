@@ -170,10 +170,11 @@ def test_the_sharpening_matters() -> None:
     ids, _ = inputs(config, [16], seq=16)
     hidden = bert.embed(weights.embeddings, config, ids, weights.embeddings.position[:16])
     layer = weights.layers[0]
-    qkv = hidden @ layer.qkv_weight + layer.qkv_bias  # [16, 3H]
+    parts = bert.layer_to_parts(layer)
     head = config.head_dim
-    q, k = qkv[:, :head], qkv[:, config.hidden_size : config.hidden_size + head]
-    scores = q @ k.T / np.sqrt(head)  # first head, [16, 16]
+    q = hidden @ parts["query.weight"][:head].T + parts["query.bias"][:head]  # first head
+    k = hidden @ parts["key.weight"][:head].T + parts["key.bias"][:head]  # [16, head_dim]
+    scores = q @ k.T / np.sqrt(head)  # [16, 16]
     probs = np.exp(scores - scores.max(axis=-1, keepdims=True))
     probs /= probs.sum(axis=-1, keepdims=True)
     assert probs.max(axis=-1).mean() > 3 / 16  # uniform would be 1/16
