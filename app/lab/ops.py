@@ -112,6 +112,7 @@ def erf(x: Array) -> Array:
 # Abramowitz & Stegun 7.1.26: erfc(z) ~ t (a1 + a2 t + ... + a5 t^5) exp(-z^2), t = 1 / (1 + p z),
 # z >= 0, |error| < 1.5e-7. The coefficients are halved here, since GELU needs erfc / 2 = Phi(-z).
 _AS_P = 0.3275911
+_AS_INV_C = np.float32(math.sqrt(2.0) / _AS_P)
 _AS_HALF_A = tuple(
     np.float32(a / 2) for a in (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
 )
@@ -123,15 +124,14 @@ def gelu(
     """GELU, exact form: x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) (BERT, RoBERTa, DeBERTa).
 
     Computed as relu(x) - |x| Phi(-|x|), which holds for both signs, so there is no sign branch;
-    Phi(-|x|) = erfc(|x| / sqrt 2) / 2 by A&S 7.1.26. About 20 in-place passes over two work
+    Phi(-|x|) = erfc(|x| / sqrt 2) / 2 by A&S 7.1.26. About 19 in-place passes over two work
     arrays of x's shape: ``scratch`` where given (allocating them doubles the cost on small
     inputs), else new ones. |error| < 1e-6.
     """
     t, poly = scratch if scratch is not None else (np.empty_like(x), np.empty_like(x))
     np.abs(x, out=t)  # [...] |x|
-    t *= np.float32(_AS_P / math.sqrt(2.0))  # p |x| / sqrt 2
-    t += np.float32(1.0)
-    np.reciprocal(t, out=t)  # t = 1 / (1 + p |x| / sqrt 2)
+    t += _AS_INV_C
+    np.divide(_AS_INV_C, t, out=t)  # t = 1 / (1 + c |x|) = (1/c) / (1/c + |x|), c = p / sqrt 2
     np.multiply(t, _AS_HALF_A[4], out=poly)  # [...] Horner, innermost term first
     for a in reversed(_AS_HALF_A[:4]):
         poly += a
@@ -142,8 +142,7 @@ def gelu(
     poly *= t  # Phi(-|x|)
     np.abs(x, out=t)
     poly *= t  # |x| Phi(-|x|)
-    t += x
-    t *= np.float32(0.5)  # relu(x) = (x + |x|) / 2
+    np.maximum(x, np.float32(0.0), out=t)  # relu(x)
     return np.subtract(t, poly, out=np.empty_like(x) if out is None else out)  # [...]
 
 
