@@ -137,8 +137,8 @@ def gelu(
         poly += a
         poly *= t  # ends as t (a1 + a2 t + ... + a5 t^5) / 2
     np.square(x, out=t)
-    t *= np.float32(-0.5)
-    np.exp(t, out=t)  # exp(-x^2 / 2)
+    t *= np.float32(-0.5 / math.log(2.0))
+    np.exp2(t, out=t)  # exp(-x^2 / 2) = 2^(-x^2 / (2 ln 2)); numpy's exp2 takes half exp's time
     poly *= t  # Phi(-|x|)
     np.abs(x, out=t)
     poly *= t  # |x| Phi(-|x|)
