@@ -1,13 +1,17 @@
-"""Pure parts of the lab's use cases: inputs, prediction scoring, the noisy-timings flag."""
+"""Pure parts of the lab's use cases: inputs, prediction scoring, the noisy-timings flag, the
+order of interleaved runs."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pytest
 
 from app.errors import InvalidInput
 from app.lab import cost, service
 from app.lab.configs import Preset, config_for
-from app.lab.timing import Latency, Measured, percentile
+from app.lab.ops import NULL_TIMER, Timer
+from app.lab.timing import Latency, Measured, measure_interleaved, percentile
 
 
 def _row(name: str, median: float, p10: float, p90: float) -> service.Row:
@@ -55,3 +59,30 @@ def test_synthetic_input_is_deterministic_and_framed() -> None:
 )
 def test_percentile_interpolates(values: list[float], q: float, expected: float) -> None:
     assert percentile(values, q) == pytest.approx(expected)
+
+
+def test_interleaving_rotates_which_model_opens_each_round() -> None:
+    """Every model runs `runs` times after one warm-up, and each takes every place in the round
+    equally often, so whatever the opening pass pays is shared, not all BERT's."""
+    calls: list[str] = []
+
+    def recorder(name: str) -> Callable[[Timer], object]:
+        def one(timer: Timer) -> object:
+            if timer is NULL_TIMER:
+                calls.append(name)
+            return None
+
+        return one
+
+    names = ["bert", "roberta", "albert"]
+    seen: list[tuple[int, int]] = []
+    measured = measure_interleaved(
+        [recorder(n) for n in names], 6, progress=lambda d, t: seen.append((d, t))
+    )
+    assert calls[:3] == names  # the warm-up, in order
+    rounds = [calls[3 + 3 * r : 6 + 3 * r] for r in range(6)]
+    assert all(sorted(r) == sorted(names) for r in rounds)
+    for place in range(3):
+        assert sorted(r[place] for r in rounds) == sorted(names * 2)
+    assert [len(m.latency.runs_ms) for m in measured] == [6, 6, 6]
+    assert seen == [(d, 18) for d in range(1, 19)]
