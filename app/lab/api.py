@@ -123,7 +123,7 @@ class RunIn(_Input):
 
 class CompareIn(_Input):
     preset: PresetName = "tiny"
-    runs: int = Field(default=5, ge=1, le=MAX_RUNS)
+    runs: int = Field(default=10, ge=1, le=MAX_RUNS, description="timed runs per model")
     variants: list[VariantName] | None = Field(
         default=None,
         max_length=6,
