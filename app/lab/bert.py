@@ -133,7 +133,7 @@ class LayerWeights:
     column, [out, in + 1]: the activation it multiplies carries a row of ones."""
 
     qkv: Array  # [3H, H + 1]: query rows (times query_scale), key rows, value rows | biases
-    query_scale: float  # 1 / sqrt(head_dim), folded into the query rows and undone when written
+    query_scale: float  # 1 / sqrt(head_dim), folded into the query rows, divided out when written
     attention_output: Array  # [H, H + 1]
     attention_norm_weight: Array  # [H]
     attention_norm_bias: Array  # [H]
@@ -171,7 +171,7 @@ class Buffers:
     context: Array  # [H + 1, tokens]
     attended: Array  # [H + 1, tokens]
     intermediate: Array  # [I + 1, tokens]
-    scratch: tuple[Array, Array]  # 2 x [I, tokens]: the activation's and the norms' work arrays
+    scratch: tuple[Array, Array]  # 2 x [I, tokens]: the activation's work arrays
 
     @classmethod
     def allocate(cls, config: EncoderConfig, batch: int, seq: int) -> Buffers:
@@ -325,7 +325,11 @@ def layer_from_parts(parts: Mapping[str, Array], head_dim: int) -> LayerWeights:
 
 
 def layer_to_parts(layer: LayerWeights) -> dict[str, Array]:
-    """The inverse of ``layer_from_parts``: matrices and biases are new arrays, norms shared."""
+    """The inverse of ``layer_from_parts``: matrices and biases are new arrays, norms shared.
+
+    Exact when sqrt(head_dim) is a power of two (64, 16, 4); otherwise a query value may come back
+    one float32 rounding away from the checkpoint's (head_dim 32: about 15% of them).
+    """
     q, k, v = np.split(layer.qkv, 3)  # [3H, H + 1] -> 3 x [H, H + 1]
     parts: dict[str, Array] = {}
     for name, matrix in (
@@ -505,7 +509,7 @@ def encoder_layer(
     activation = ACTIVATIONS[config.hidden_act]
     eps, h = config.layer_norm_eps, config.hidden_size
     x, attended = buffers.hidden, buffers.attended
-    norm_scratch = buffers.scratch[0][:h]  # [H, tokens]
+    norm_scratch = buffers.qkv[:h]  # [H, tokens]: Q, K and V are spent once attention is done
     with timer("projections"):
         np.matmul(layer.qkv, x, out=buffers.qkv)  # [3H, H + 1] @ [H + 1, tokens] -> [3H, tokens]
     with timer("attention"):

@@ -394,9 +394,12 @@ def attend(q: Array, k: Array, v: Array, bias: Array, keep: NDArray[np.bool_] | 
     """
     scores = q @ np.swapaxes(k, -1, -2)  # [B, A, n, n]
     scores += bias  # [B, A, n, n]
-    if keep is not None:
+    if keep is not None:  # padded query rows are all masked: softmax's shortcut would fail anyway
         scores = np.where(keep, scores, np.finfo(np.float32).min)  # [B, A, n, n]
-    context = softmax(scores) @ v  # [B, A, n, d]
+        probs = softmax(scores, out=scores)  # in place: subtracts each row's max
+    else:
+        probs = softmax(scores)  # [B, A, n, n]
+    context = probs @ v  # [B, A, n, d]
     batch, _, n, _ = context.shape
     return np.swapaxes(context, 1, 2).reshape(batch, n, -1)  # [B, n, H]
 

@@ -4,11 +4,12 @@ float32 in, float32 out. No I/O, no randomness. numpy has no ``erf``, so the exa
 erfc approximation (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7, below float32's resolution
 near 1) rather than pull in scipy for one function.
 
-Speed: on the small matrices of one forward pass numpy's elementwise passes, not the matmuls, are
-where the time goes, and every temporary the size of an activation costs a fresh allocation (often
-fresh pages). So ``gelu``, ``gelu_new``, ``softmax`` and ``layer_norm`` take an optional ``out=``
-(which may be the input itself), the activations also ``scratch=`` work arrays, and they do their
-work in as few passes as they can; called without them they return a new array as before.
+Speed: on the small matrices of one forward pass numpy's elementwise passes cost about as much as
+the matmuls, and every temporary the size of an activation costs a fresh allocation (often fresh
+pages). So ``gelu``, ``gelu_new``, ``softmax`` and ``layer_norm`` take an optional ``out=`` (which
+may be the input itself; softmax is faster with a separate one), the activations also
+``scratch=`` work arrays, and ``layer_norm_columns`` works in place with a scratch array; they do
+their work in as few passes as they can; called without them the first four return a new array.
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ def gelu(
     """GELU, exact form: x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) (BERT, RoBERTa, DeBERTa).
 
     Computed as relu(x) - |x| Phi(-|x|), which holds for both signs, so there is no sign branch;
-    Phi(-|x|) = erfc(|x| / sqrt 2) / 2 by A&S 7.1.26. About 19 in-place passes over two work
+    Phi(-|x|) = erfc(|x| / sqrt 2) / 2 by A&S 7.1.26. Twenty in-place passes over two work
     arrays of x's shape: ``scratch`` where given (allocating them doubles the cost on small
     inputs), else new ones. |error| < 1e-6.
     """
@@ -162,21 +163,21 @@ def gelu_new(
 
 
 # Softmax's shortcut is taken when a row's exp sums land in [_SUM_LOW, _SUM_HIGH]: no overflow, and
-# the row's largest term is at least _SUM_LOW / n (n <= 512), far above float32's smallest normal
-# number, so terms that underflow weigh less than 1e-15 of it.
+# the row's largest term is at least _SUM_LOW / n (the lab's rows have n <= 512 keys), far above
+# float32's smallest normal number, so terms that underflow weigh less than 1e-15 of it.
 _SUM_LOW, _SUM_HIGH = 1e-20, 1e30
 
 
 def softmax(x: Array, axis: int = -1, *, out: Array | None = None) -> Array:
-    """Softmax along ``axis``; ``out`` may be ``x``.
+    """Softmax along ``axis``; ``out`` may be ``x`` (then the row max is always subtracted).
 
     Softmax is unchanged by subtracting a constant from a row; subtracting each row's max is what
-    keeps exp from overflowing. Along the last axis, unless ``out`` is ``x``, the max (a
+    keeps exp from overflowing. Along the last axis, unless ``out`` shares ``x``'s memory, the max (a
     slow reduction and a broadcast pass) is skipped: exp goes straight into ``out``, the row sums
     are a BLAS matrix-vector product, and only if some sum is out of range (large scores, or a row
     that is all padding) is the row max subtracted after all, from ``x``, which is still intact.
     """
-    if axis in (-1, x.ndim - 1) and out is not x:
+    if axis in (-1, x.ndim - 1) and (out is None or not np.may_share_memory(x, out)):
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow sends us the long way
             e: Array = np.exp(x, out=out)  # [..., n]
             sums = e @ np.ones(x.shape[-1], dtype=np.float32)  # [..., n] -> [...]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
@@ -136,6 +137,29 @@ def test_padding_does_not_change_real_tokens(
     # The unpadded neighbour is what it is alone.
     neighbour = run(variant, weights, config, other, np.ones_like(other)).last_hidden_state
     np.testing.assert_allclose(batched.last_hidden_state[1], neighbour[0], atol=1e-5, rtol=0)
+
+
+def test_round_trip_within_a_rounding_when_the_query_scale_is_inexact() -> None:
+    """head_dim 32 (MiniLM's): 1/sqrt(32) is not a power of two, so folding it into the query
+    weights and dividing it out again may move a value by one float32 rounding, never more."""
+    config = replace(config_for("bert", "tiny"), num_attention_heads=4)  # head_dim 32
+    state = {k: a.copy() for k, a in bert.to_state_dict(bert.init_weights(config, 3)).items()}
+    back = bert.to_state_dict(bert.from_state_dict(config, state))
+    for key, array in state.items():
+        np.testing.assert_allclose(back[key], array, rtol=2e-7, atol=0, err_msg=key)
+
+
+def test_a_feed_forward_narrower_than_the_hidden_size_runs() -> None:
+    """intermediate_size < hidden_size: no buffer may assume the feed-forward is the wider one."""
+    config = replace(config_for("bert", "tiny"), intermediate_size=64)
+    weights = bert.init_weights(config, 0)
+    ids = token_ids(config, (2, 5))
+    mask = np.ones_like(ids)
+    mask[1, 3:] = 0
+    out = bert.forward(weights, config, ids, mask).last_hidden_state
+    assert out.shape == (2, 5, config.hidden_size)
+    alone = bert.forward(weights, config, ids[1:, :3], mask[1:, :3]).last_hidden_state
+    np.testing.assert_allclose(out[1, :3], alone[0], atol=1e-5, rtol=0)
 
 
 def test_state_dict_round_trip(variant: str, config: EncoderConfig, weights: Any) -> None:
@@ -343,6 +367,9 @@ def test_softmax_shortcut_and_careful_path_agree(scale: float, shift: float, mas
     assert ops.softmax(x, out=out) is out
     np.testing.assert_allclose(out, expected, atol=1e-6)
     np.testing.assert_array_equal(x, before)
+    # Into a view of x's own memory: the shortcut must not be tried, as x would be gone.
+    z = x.copy()
+    np.testing.assert_allclose(ops.softmax(z, out=z[...]), expected, atol=1e-6)
     np.testing.assert_allclose(ops.softmax(x, axis=1).sum(axis=1), 1.0, atol=1e-5)
 
 
