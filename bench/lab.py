@@ -174,7 +174,7 @@ def share_of_peak(runs: int) -> float:
     verdict = "ok" if share >= PEAK_SHARE else "BELOW TARGET"
     print(
         f"BERT base seq 128: {achieved:6.1f} GFLOP/s of numpy's {peak:6.1f} GFLOP/s matmul peak "
-        f"(2048^3, median) = {share:.0%} (target >= {PEAK_SHARE:.0%}) -> {verdict}; "
+        f"(2048^3, median) = {share:.1%} (target >= {PEAK_SHARE:.0%}) -> {verdict}; "
         f"of the best single product's {best:.1f}: {achieved / best:.0%}"
     )
     return share
