@@ -118,12 +118,24 @@ class _Input(BaseModel):
 class RunIn(_Input):
     variant: VariantName
     preset: PresetName = "tiny"
-    runs: int = Field(default=10, ge=1, le=MAX_RUNS, description="timed runs after one warm-up")
+    runs: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_RUNS,
+        description=f"timed runs after one warm-up; left out: {service.DEFAULT_RUNS}, or fewer "
+        "where that many would exceed the server's work limit",
+    )
 
 
 class CompareIn(_Input):
     preset: PresetName = "tiny"
-    runs: int = Field(default=10, ge=1, le=MAX_RUNS, description="timed runs per model")
+    runs: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_RUNS,
+        description=f"timed runs per model; left out: {service.DEFAULT_RUNS}, or fewer where "
+        "that many would exceed the server's work limit",
+    )
     variants: list[VariantName] | None = Field(
         default=None,
         max_length=6,
@@ -350,17 +362,15 @@ async def cost_of(
 async def run(body: RunIn, request: Request) -> RunOut:
     store, pool = lab_store(request), lab_pool(request)
     lab_input = service.make_input(store.tokenizer, text=body.text, seq_len=body.seq_len)
+    seq_lens, names = [lab_input.seq_len], [body.variant]
+    runs = body.runs or service.runs_that_fit(
+        store, preset=body.preset, names=names, seq_lens=seq_lens
+    )
     preset, _ = service.validate(
-        store,
-        preset=body.preset,
-        names=[body.variant],
-        runs=body.runs,
-        seq_lens=[lab_input.seq_len],
+        store, preset=body.preset, names=names, runs=runs, seq_lens=seq_lens
     )
     result = await pool.run(
-        lambda: service.compare(
-            store, preset=preset, names=[body.variant], lab_input=lab_input, runs=body.runs
-        )
+        lambda: service.compare(store, preset=preset, names=names, lab_input=lab_input, runs=runs)
     )
     (row,) = [r for r in result.rows if r.name == body.variant]
     latency = row.measured.latency
@@ -394,8 +404,12 @@ async def run(body: RunIn, request: Request) -> RunOut:
 async def compare(body: CompareIn, request: Request) -> CompareOut:
     store, pool = lab_store(request), lab_pool(request)
     lab_input = service.make_input(store.tokenizer, text=body.text, seq_len=body.seq_len)
+    seq_lens = [lab_input.seq_len]
+    runs = body.runs or service.runs_that_fit(
+        store, preset=body.preset, names=body.variants, seq_lens=seq_lens
+    )
     preset, names = service.validate(
-        store, preset=body.preset, names=body.variants, runs=body.runs, seq_lens=[lab_input.seq_len]
+        store, preset=body.preset, names=body.variants, runs=runs, seq_lens=seq_lens
     )
     if body.predicted:
         service.check_prediction(body.predicted, names)
@@ -405,7 +419,7 @@ async def compare(body: CompareIn, request: Request) -> CompareOut:
             preset=preset,
             names=names,
             lab_input=lab_input,
-            runs=body.runs,
+            runs=runs,
             predicted=body.predicted,
         )
     )

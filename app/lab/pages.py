@@ -42,7 +42,7 @@ EXAMPLE_TEXT = (
     "wondering which meaning a model would give each word."
 )
 DEFAULT_SEQ_LEN = 64
-DEFAULT_RUNS = 10  # with 5, RoBERTa (BERT's own encoder) read 1.2x BERT in one run on the 2-core VM
+DEFAULT_RUNS = service.DEFAULT_RUNS
 DEFAULT_SWEEP_RUNS = 3
 DEFAULT_SWEEP_LENGTHS = SWEEP_LENGTHS[:4]  # up to 128: a few seconds at the tiny preset
 TOKENS_SHOWN = 64

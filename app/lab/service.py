@@ -48,6 +48,7 @@ __all__ = [
 
 MAX_SEQ_LEN = 512
 MAX_RUNS = 50
+DEFAULT_RUNS = 10  # with 5, RoBERTa (BERT's own encoder) read 1.2x BERT in one run on the 2-core VM
 MAX_TEXT_CHARS = 4000
 # The default for the most work one request may ask for, in GFLOP (runs x models x a forward
 # pass): about half a minute on a 2-core machine (setting lab_max_work). Beyond it: 422.
@@ -229,10 +230,14 @@ def _configs(names: Sequence[str], preset: Preset, store: ModelStore) -> list[En
     return out
 
 
+def _pass_gflop(configs: Sequence[EncoderConfig], seq_lens: Sequence[int]) -> float:
+    """One pass of every model at every length."""
+    return sum(cost.flops_total(c, n) for c in configs for n in seq_lens) / 1e9
+
+
 def work_gflop(configs: Sequence[EncoderConfig], seq_lens: Sequence[int], runs: int) -> float:
     """FLOPs a request will spend: warm-up, timed and module passes of every model and length."""
-    passes = runs + WARMUP + MODULE_PASSES
-    return sum(cost.flops_total(c, n) for c in configs for n in seq_lens) * passes / 1e9
+    return _pass_gflop(configs, seq_lens) * (runs + WARMUP + MODULE_PASSES)
 
 
 def estimate_seconds(gflop: float, rate: float | None = None) -> float:
@@ -248,6 +253,17 @@ def _check_work(
             f"That request needs about {gflop:,.1f} GFLOP; this server allows {limit:,.1f} "
             "per request. Ask for fewer runs, a shorter sequence or a smaller preset."
         )
+
+
+def runs_that_fit(
+    store: ModelStore, *, preset: str, names: Sequence[str] | None, seq_lens: Sequence[int]
+) -> int:
+    """The runs a request that names none gets: DEFAULT_RUNS, or as many as the server's work
+    limit allows if that is fewer (never under one; a request too big even then fails
+    ``validate`` with what to lower)."""
+    configs = _configs(_check_names(names, store), _preset(preset, store), store)
+    fitting = int(store.max_work_gflop / _pass_gflop(configs, seq_lens)) - WARMUP - MODULE_PASSES
+    return max(1, min(DEFAULT_RUNS, fitting))
 
 
 def validate(

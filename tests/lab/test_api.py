@@ -11,6 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
+from app.lab import service
+from app.lab.configs import config_for
 from app.main import create_app
 from tests.lab import needs
 from tests.live import live_server
@@ -237,3 +239,31 @@ def test_a_full_pool_answers_429_and_pages_keep_answering(tmp_path: Path) -> Non
     assert "busy" in refused.json()["detail"]
     assert lesson.status_code == 200
     assert results and results[0].status_code == 200
+
+
+def test_left_out_runs_shrink_to_fit_the_work_limit_and_explicit_ones_do_not(
+    migrated: Settings,
+) -> None:
+    """No `runs`: the default, or the most the server's work limit allows; `runs` given: a 422
+    saying what to lower, as before."""
+    limit = 20.0
+    configs = [
+        config_for(v, "tiny") for v in ("bert", "roberta", "distilbert", "albert", "deberta")
+    ]
+    with _client(migrated, lab_max_work=limit) as client:
+        body = client.post("/api/v1/lab/compare", json={"preset": "tiny", "seq_len": 64}).json()
+        runs = body["runs"]
+        assert 1 <= runs < service.DEFAULT_RUNS
+        assert (
+            service.work_gflop(configs, [64], runs)
+            <= limit
+            < service.work_gflop(configs, [64], runs + 1)
+        )
+        refused = client.post(
+            "/api/v1/lab/compare",
+            json={"preset": "tiny", "seq_len": 64, "runs": service.DEFAULT_RUNS},
+        )
+        assert refused.status_code == 422
+        assert "GFLOP" in refused.json()["detail"]
+        small = client.post("/api/v1/lab/run", json={"variant": "bert", "seq_len": 8}).json()
+        assert len(small["latency"]["runs_ms"]) == service.DEFAULT_RUNS  # small: the full default
