@@ -362,12 +362,9 @@ async def cost_of(
 async def run(body: RunIn, request: Request) -> RunOut:
     store, pool = lab_store(request), lab_pool(request)
     lab_input = service.make_input(store.tokenizer, text=body.text, seq_len=body.seq_len)
-    seq_lens, names = [lab_input.seq_len], [body.variant]
-    runs = body.runs or service.runs_that_fit(
-        store, preset=body.preset, names=names, seq_lens=seq_lens
-    )
-    preset, _ = service.validate(
-        store, preset=body.preset, names=names, runs=runs, seq_lens=seq_lens
+    names = [body.variant]
+    preset, _, runs = service.validate(
+        store, preset=body.preset, names=names, runs=body.runs, seq_lens=[lab_input.seq_len]
     )
     result = await pool.run(
         lambda: service.compare(store, preset=preset, names=names, lab_input=lab_input, runs=runs)
@@ -404,12 +401,8 @@ async def run(body: RunIn, request: Request) -> RunOut:
 async def compare(body: CompareIn, request: Request) -> CompareOut:
     store, pool = lab_store(request), lab_pool(request)
     lab_input = service.make_input(store.tokenizer, text=body.text, seq_len=body.seq_len)
-    seq_lens = [lab_input.seq_len]
-    runs = body.runs or service.runs_that_fit(
-        store, preset=body.preset, names=body.variants, seq_lens=seq_lens
-    )
-    preset, names = service.validate(
-        store, preset=body.preset, names=body.variants, runs=runs, seq_lens=seq_lens
+    preset, names, runs = service.validate(
+        store, preset=body.preset, names=body.variants, runs=body.runs, seq_lens=[lab_input.seq_len]
     )
     if body.predicted:
         service.check_prediction(body.predicted, names)

@@ -162,6 +162,15 @@ def gelu_new(
     return np.multiply(x, inner, out=out)  # [...]
 
 
+@functools.cache
+def _row(width: int, value: float) -> Array:
+    """[width] of ``value``, read-only and made once: a matrix-vector product with a row of ones
+    is a row sum, with a row of 1/width a mean (cheaper than numpy's reductions here)."""
+    row = np.full(width, value, dtype=np.float32)
+    row.flags.writeable = False
+    return row
+
+
 # Softmax's shortcut is taken when a row's exp sums land in [_SUM_LOW, _SUM_HIGH]: no overflow, and
 # the row's largest term is at least _SUM_LOW / n (the lab's rows have n <= 512 keys), far above
 # float32's smallest normal number, so terms that underflow weigh less than 1e-15 of it.
@@ -180,7 +189,7 @@ def softmax(x: Array, axis: int = -1, *, out: Array | None = None) -> Array:
     if axis in (-1, x.ndim - 1) and (out is None or not np.may_share_memory(x, out)):
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow sends us the long way
             e: Array = np.exp(x, out=out)  # [..., n]
-            sums = e @ np.ones(x.shape[-1], dtype=np.float32)  # [..., n] -> [...]
+            sums = e @ _row(x.shape[-1], 1.0)  # [..., n] -> [...]
         low, high = float(sums.min()), float(sums.max())
         if low >= _SUM_LOW and high <= _SUM_HIGH:  # also False for NaN
             np.reciprocal(sums, out=sums)
@@ -201,7 +210,7 @@ def layer_norm(
     several times faster than ``mean`` over the last axis of a small float32 matrix.
     """
     width = x.shape[-1]
-    mean = x @ np.full(width, 1.0 / width, dtype=np.float32)  # [..., H] -> [...]
+    mean: Array = x @ _row(width, 1.0 / width)  # [..., H] -> [...]
     centred = np.subtract(x, mean[..., None], out=out)  # [..., H]
     var = np.vecdot(centred, centred)  # [...] sum of squares
     var *= np.float32(1.0 / width)
@@ -213,21 +222,13 @@ def layer_norm(
     return centred
 
 
-@functools.cache
-def _mean_row(width: int) -> Array:
-    """[width] of 1 / width, read-only: a matrix-vector product with it is a column mean."""
-    row = np.full(width, 1.0 / width, dtype=np.float32)
-    row.flags.writeable = False
-    return row
-
-
 def layer_norm_columns(x: Array, weight: Array, bias: Array, eps: float, scratch: Array) -> Array:
     """Layer norm of each column of a feature-major [H, tokens] ``x``, in place.
 
     The mean and the variance of every column are two matrix-vector products with a row of 1/H;
     ``scratch`` ([H, tokens]) holds the squares in between.
     """
-    mean_row = _mean_row(x.shape[0])
+    mean_row = _row(x.shape[0], 1.0 / x.shape[0])
     mean = mean_row @ x  # [H] @ [H, tokens] -> [tokens]
     x -= mean  # [H, tokens] - [tokens]
     var = mean_row @ np.square(x, out=scratch)  # [tokens]

@@ -270,7 +270,7 @@ def _check_compare(f: CompareFields, store: ModelStore, server: Server) -> Compa
     else:
         raise _problem("Choose the input: your text or a length.", "source")
     predicted = _prediction(f.ranks, names)
-    chosen_preset, chosen = service.validate(
+    chosen_preset, chosen, _ = service.validate(
         store, preset=preset, names=names, runs=runs, seq_lens=[lab_input.seq_len]
     )
     return CompareRequest(lab_input, chosen_preset, chosen, runs, predicted)
@@ -302,7 +302,7 @@ def _check_sweep(f: SweepFields, store: ModelStore, server: Server) -> SweepRequ
     if len(lengths) < 2:
         raise _problem("Tick at least two lengths to draw a line.", "lengths")
     ordered = tuple(sorted(lengths))
-    chosen_preset, chosen = service.validate(
+    chosen_preset, chosen, _ = service.validate(
         store, preset=preset, names=names, runs=runs, seq_lens=ordered
     )
     return SweepRequest(chosen_preset, chosen, ordered, runs)

@@ -255,31 +255,31 @@ def _check_work(
         )
 
 
-def runs_that_fit(
-    store: ModelStore, *, preset: str, names: Sequence[str] | None, seq_lens: Sequence[int]
-) -> int:
-    """The runs a request that names none gets: DEFAULT_RUNS, or as many as the server's work
-    limit allows if that is fewer (never under one; a request too big even then fails
-    ``validate`` with what to lower)."""
-    configs = _configs(_check_names(names, store), _preset(preset, store), store)
-    fitting = int(store.max_work_gflop / _pass_gflop(configs, seq_lens)) - WARMUP - MODULE_PASSES
-    return max(1, min(DEFAULT_RUNS, fitting))
-
-
 def validate(
     store: ModelStore,
     *,
     preset: str,
     names: Sequence[str] | None,
-    runs: int,
+    runs: int | None,
     seq_lens: Sequence[int],
-) -> tuple[Preset, tuple[str, ...]]:
-    """Check a request before any work: names, preset, runs and the total work."""
+) -> tuple[Preset, tuple[str, ...], int]:
+    """Check a request before any work: names, preset, runs and the total work.
+
+    ``runs`` None (the request named none): DEFAULT_RUNS, or as many as the server's work limit
+    allows if that is fewer, never under one. Runs a request names are checked as they are.
+    Returns the preset, the model names and the runs to do.
+    """
     chosen_preset = _preset(preset, store)
     chosen = _check_names(names, store)
+    configs = _configs(chosen, chosen_preset, store)
+    if runs is None:
+        fitting = (
+            int(store.max_work_gflop / _pass_gflop(configs, seq_lens)) - WARMUP - MODULE_PASSES
+        )
+        runs = max(1, min(DEFAULT_RUNS, fitting))
     _check_runs(runs)
-    _check_work(_configs(chosen, chosen_preset, store), seq_lens, runs, store.max_work_gflop)
-    return chosen_preset, chosen
+    _check_work(configs, seq_lens, runs, store.max_work_gflop)
+    return chosen_preset, chosen, runs
 
 
 def compare(
