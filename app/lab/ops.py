@@ -1,8 +1,8 @@
 """The generic primitives every encoder is built from, and the timer the forward passes report to.
 
-float32 in, float32 out. No I/O, no randomness. numpy has no ``erf``, so the exact GELU uses an
-erfc approximation (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7, below float32's resolution
-near 1) rather than pull in scipy for one function.
+float32 in, float32 out. No I/O, no randomness. numpy has no ``erf``, so the exact GELU uses a
+fitted logistic form of Phi (|error| < 1.5e-7 max(1, |x|), about float32's resolution; see
+``gelu`` and bench/fit_gelu.py) rather than pull in scipy for one function.
 
 Speed: on the small matrices of one forward pass numpy's elementwise passes cost about as much as
 the matmuls, and every temporary the size of an activation costs a fresh allocation (often fresh
@@ -30,7 +30,6 @@ __all__ = [
     "ModuleTimer",
     "NullTimer",
     "Timer",
-    "erf",
     "gelu",
     "gelu_new",
     "layer_norm",
@@ -76,90 +75,70 @@ class ModuleTimer:
             self.seconds[module] = self.seconds.get(module, 0.0) + time.perf_counter() - start
 
 
-def erf(x: Array) -> Array:
-    """Error function, elementwise: erf(x) = 1 - erfc(|x|) with sign (|error| < 1.2e-7)."""
-    z = np.abs(x)
-    t = 1.0 / (1.0 + 0.5 * z)
-    poly = (
-        -z * z
-        - 1.26551223
-        + t
-        * (
-            1.00002368
-            + t
-            * (
-                0.37409196
-                + t
-                * (
-                    0.09678418
-                    + t
-                    * (
-                        -0.18628806
-                        + t
-                        * (
-                            0.27886807
-                            + t
-                            * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))
-                        )
-                    )
-                )
-            )
-        )
+# GELU's Phi as a logistic function of an odd polynomial: Phi(x) = 1 / (1 + 2^(x Q(x^2))), with
+# x Q(x^2) the degree-13 minimax fit (bench/fit_gelu.py) to -2 atanh(erf(x / sqrt 2)) / ln 2,
+# weighted by how far an error there moves x Phi(x). Q's coefficients, lowest power first:
+_PHI_Q = tuple(
+    np.float32(c)
+    for c in (
+        -2.302207204e00,
+        -1.048385813e-01,
+        9.559299261e-05,
+        1.593893943e-04,
+        -1.145242757e-05,
+        3.850448547e-07,
+        -5.209905663e-09,
     )
-    erfc = t * np.exp(poly)
-    return np.where(x >= 0, 1.0 - erfc, erfc - 1.0).astype(np.float32, copy=False)
-
-
-# Abramowitz & Stegun 7.1.26: erfc(z) ~ t (a1 + a2 t + ... + a5 t^5) exp(-z^2), t = 1 / (1 + p z),
-# z >= 0, |error| < 1.5e-7. The coefficients are halved here, since GELU needs erfc / 2 = Phi(-z).
-_AS_P = 0.3275911
-_AS_INV_C = np.float32(math.sqrt(2.0) / _AS_P)
-_AS_HALF_A = tuple(
-    np.float32(a / 2) for a in (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
 )
+# gelu_new's (1 + tanh(u)) / 2 is the same logistic: 1 / (1 + 2^(-2u / ln 2)), u = c (x + k x^3)
+_NEW_C = -2.0 * math.sqrt(2.0 / math.pi) / math.log(2.0)
+_NEW_Q = (np.float32(_NEW_C), np.float32(_NEW_C * 0.044715))
+_ONE = np.float32(1.0)
 
 
 def gelu(
     x: Array, *, out: Array | None = None, scratch: tuple[Array, Array] | None = None
 ) -> Array:
-    """GELU, exact form: x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) (BERT, RoBERTa, DeBERTa).
+    """GELU, exact form: x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) (BERT, RoBERTa, DeBERTa).
 
-    Computed as relu(x) - |x| Phi(-|x|), which holds for both signs, so there is no sign branch;
-    Phi(-|x|) = erfc(|x| / sqrt 2) / 2 by A&S 7.1.26. Twenty in-place passes over two work
-    arrays of x's shape: ``scratch`` where given (allocating them doubles the cost on small
-    inputs), else new ones. |error| < 1e-6.
+    numpy has no erf. Phi is computed as 1 / (1 + 2^(x Q(x^2))), Q a fitted polynomial (see
+    ``_PHI_Q``): a square, a Horner scheme, one exp2, an add and a divide, 17 passes over two
+    work arrays of x's shape (``scratch`` where given; allocating them doubles the cost on small
+    inputs). |error| < 1.6e-7 max(1, |x|) for every float32 x, about what float32 itself resolves
+    (bench/fit_gelu.py measures it; ALBERT's tanh form is off the erf form by up to 4.7e-4). No
+    sign branch: for large |x| the power is 0 or inf, giving x or -0 exactly.
     """
-    t, poly = scratch if scratch is not None else (np.empty_like(x), np.empty_like(x))
-    np.abs(x, out=t)  # [...] |x|
-    t += _AS_INV_C
-    np.divide(_AS_INV_C, t, out=t)  # t = 1 / (1 + c |x|) = (1/c) / (1/c + |x|), c = p / sqrt 2
-    np.multiply(t, _AS_HALF_A[4], out=poly)  # [...] Horner, innermost term first
-    for a in reversed(_AS_HALF_A[:4]):
-        poly += a
-        poly *= t  # ends as t (a1 + a2 t + ... + a5 t^5) / 2
-    np.square(x, out=t)
-    t *= np.float32(-0.5 / math.log(2.0))
-    np.exp2(t, out=t)  # exp(-x^2 / 2) = 2^(-x^2 / (2 ln 2)); numpy's exp2 takes half exp's time
-    poly *= t  # Phi(-|x|)
-    np.abs(x, out=t)
-    poly *= t  # |x| Phi(-|x|)
-    np.maximum(x, np.float32(0.0), out=t)  # relu(x)
-    return np.subtract(t, poly, out=np.empty_like(x) if out is None else out)  # [...]
+    t, s = scratch if scratch is not None else (np.empty_like(x), np.empty_like(x))
+    with np.errstate(over="ignore"):  # |x| > 1.8e19 overflows to inf, which still comes out right
+        np.square(x, out=s)  # [...] x^2
+        np.multiply(s, _PHI_Q[-1], out=t)
+        for c in reversed(_PHI_Q[1:-1]):
+            t += c
+            t *= s
+        t += _PHI_Q[0]
+        t *= x  # x Q(x^2)
+        np.exp2(t, out=t)
+    t += _ONE
+    return np.divide(x, t, out=out)  # [...] x / (1 + 2^(x Q)) = x Phi(x)
 
 
 def gelu_new(
     x: Array, *, out: Array | None = None, scratch: tuple[Array, Array] | None = None
 ) -> Array:
-    """GELU, tanh approximation (ALBERT's ``gelu_new``, also GPT-2's); works in ``scratch[0]``."""
-    c = np.float32(math.sqrt(2.0 / math.pi))
-    inner = np.square(x, out=None if scratch is None else scratch[0])  # [...] x^2
-    inner *= np.float32(0.044715) * c
-    inner += c
-    inner *= x  # c (x + 0.044715 x^3)
-    np.tanh(inner, out=inner)
-    inner += np.float32(1.0)
-    inner *= np.float32(0.5)  # (1 + tanh(...)) / 2
-    return np.multiply(x, inner, out=out)  # [...]
+    """GELU, tanh approximation (ALBERT's ``gelu_new``, also GPT-2's); works in ``scratch[0]``.
+
+    0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3), is computed as x / (1 + 2^(-2u/ln 2)),
+    the same function (tanh is a scaled logistic) in 7 passes with numpy's exp2, which is faster
+    than its tanh: as much care as ``gelu`` gets, so the two cost what their formulas cost.
+    """
+    with np.errstate(over="ignore"):  # x below about -10: the power is inf and the result -0
+        t = np.square(x, out=None if scratch is None else scratch[0])  # [...] x^2
+        t *= _NEW_Q[1]
+        t += _NEW_Q[0]
+        t *= x  # -2u / ln 2
+        np.exp2(t, out=t)
+    t += _ONE
+    return np.divide(x, t, out=out)  # [...]
 
 
 @functools.cache
