@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -72,6 +73,7 @@ __all__ = [
     "layer_shapes",
     "layer_to_parts",
     "mask_bias",
+    "packed",
     "part_shapes",
     "pool",
     "random_state",
@@ -324,6 +326,32 @@ def layer_from_parts(parts: Mapping[str, Array], head_dim: int) -> LayerWeights:
     )
 
 
+def packed(layers: Sequence[LayerWeights]) -> tuple[LayerWeights, ...]:
+    """The layers with their arrays copied into one buffer, in the order a forward pass reads them.
+
+    Separately allocated, twelve layers' matrices lie on thousands of 4 KB pages; one buffer over
+    4 MB gets transparent huge pages from numpy, so streaming the weights through the caches on
+    every pass misses the TLB less (BERT at tiny, 9.5 MB of layers: about 1.5% faster). ALBERT's
+    single layer is packed the same way. Each array starts on a 64-byte cache line.
+    """
+    names = [f.name for f in fields(LayerWeights) if f.name != "query_scale"]
+    line = 16  # float32s in 64 bytes
+    sizes = [-(-getattr(layer, name).size // line) * line for layer in layers for name in names]
+    arena = np.empty(sum(sizes) + line, dtype=np.float32)
+    offset = (-arena.ctypes.data // 4) % line  # the first 64-byte boundary
+    result = []
+    for layer in layers:
+        views: dict[str, Any] = {}  # replace() checks the names, not the types
+        for name in names:
+            array: Array = getattr(layer, name)
+            view = arena[offset : offset + array.size].reshape(array.shape)
+            view[...] = array
+            views[name] = view
+            offset += -(-array.size // line) * line
+        result.append(replace(layer, **views))
+    return tuple(result)
+
+
 def layer_to_parts(layer: LayerWeights) -> dict[str, Array]:
     """The inverse of ``layer_from_parts``: matrices and biases are new arrays, norms shared.
 
@@ -387,7 +415,7 @@ def from_state_dict(config: EncoderConfig, state: Mapping[str, Array]) -> Weight
         pooler = PoolerWeights(transposed(once["pooler.weight"]), once["pooler.bias"])
     return Weights(
         embeddings=embeddings_from_parts(once),
-        layers=tuple(layer_from_parts(parts, config.head_dim) for parts in per_layer),
+        layers=packed([layer_from_parts(parts, config.head_dim) for parts in per_layer]),
         pooler=pooler,
     )
 

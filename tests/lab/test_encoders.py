@@ -162,6 +162,39 @@ def test_a_feed_forward_narrower_than_the_hidden_size_runs() -> None:
     np.testing.assert_allclose(out[1, :3], alone[0], atol=1e-5, rtol=0)
 
 
+def test_layers_are_packed_into_one_aligned_buffer() -> None:
+    """bert.packed: every layer array is a view of one buffer, on a 64-byte line, with the same
+    values as the separately built layer, and a forward pass gives the same result either way."""
+    config = config_for("bert", "tiny")
+    weights = bert.init_weights(config, 5)
+    arrays = [
+        getattr(layer, name)
+        for layer in weights.layers
+        for name in ("qkv", "intermediate", "output", "output_norm_bias")
+    ]
+    assert len({id(a.base) for a in arrays}) == 1 and arrays[0].base is not None
+    assert all(a.ctypes.data % 64 == 0 for a in arrays)
+    state = bert.to_state_dict(weights)
+    loose = [
+        bert.layer_from_parts(p, config.head_dim)
+        for p in bert.read_state(
+            state, bert.KEYS, bert.part_shapes(config), config.num_hidden_layers
+        )[1]
+    ]
+    for mine, theirs in zip(weights.layers, loose, strict=True):
+        np.testing.assert_array_equal(mine.qkv, theirs.qkv)
+        np.testing.assert_array_equal(mine.output, theirs.output)
+    ids = token_ids(config, (1, 9))
+    mask = np.ones_like(ids)
+    unpacked = replace(weights, layers=tuple(loose))
+    np.testing.assert_allclose(
+        bert.forward(weights, config, ids, mask).last_hidden_state,
+        bert.forward(unpacked, config, ids, mask).last_hidden_state,
+        atol=1e-6,
+        rtol=0,
+    )
+
+
 def test_state_dict_round_trip(variant: str, config: EncoderConfig, weights: Any) -> None:
     module = MODULES[variant]
     state = {key: array.copy() for key, array in module.to_state_dict(weights).items()}
