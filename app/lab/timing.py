@@ -3,10 +3,13 @@
 Latency comes from untimed-inside passes (one ``perf_counter`` pair around the whole pass); the
 per-module breakdown comes from separate passes with a ``ModuleTimer``, so its bookkeeping never
 inflates the latency figures. Runs of several models are interleaved (round-robin), so drift on
-a busy machine hits all of them alike and ratios taken in one request are fair; and the order
-rotates by one place every round, so no model always follows the same one. The pass that opens
-a round runs measurably slower (by about 5% at tiny, behind the largest model's pass), and with a
-fixed order that was always BERT's: every ratio to it came out low, RoBERTa "6% faster".
+a busy machine hits all of them alike and ratios taken in one request are fair. Which model runs
+just before another matters too: a pass right after MiniLM's (90 MB of weights streamed through
+the caches) starts cold, and the pass that opens a round runs slower (by about 5% at tiny). With a
+fixed order, or one merely rotated each round, a model always follows the same one: BERT always
+came after MiniLM and read 3–10% slower than RoBERTa, its own encoder. So the rounds follow a
+balanced Latin square (Williams' design): over n rounds (2n for an odd n) every model takes every
+place equally often and follows every other model equally often.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 
 from app.lab.ops import NULL_TIMER, ModuleTimer, Timer
 
-__all__ = ["Latency", "Measured", "measure_interleaved", "percentile"]
+__all__ = ["Latency", "Measured", "balanced_orders", "measure_interleaved", "percentile"]
 
 Pass = Callable[[Timer], object]
 
@@ -51,24 +54,43 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+def balanced_orders(count: int) -> list[list[int]]:
+    """Williams' design for ``count`` models: rows of a Latin square in which each model directly
+    follows each other model equally often (once each for an even count; twice, over twice the
+    rows, for an odd count, where the square is followed by its mirror image)."""
+    first, low, high = [0], 1, count - 1
+    while len(first) < count:  # 0, 1, n-1, 2, n-2, ...: every step between neighbours differs
+        if len(first) % 2:
+            first.append(low)
+            low += 1
+        else:
+            first.append(high)
+            high -= 1
+    rows = [[(i + shift) % count for i in first] for shift in range(count)]
+    if count % 2:
+        rows += [row[::-1] for row in rows]
+    return rows
+
+
 def measure_interleaved(
     passes: Sequence[Pass], runs: int, *, progress: Callable[[int, int], None] | None = None
 ) -> list[Measured]:
-    """Time each of ``passes`` ``runs`` times, interleaved, after a warm-up of each."""
+    """Time each of ``passes`` ``runs`` times, interleaved in balanced orders, after a warm-up."""
     for one in passes:
         for _ in range(WARMUP):
             one(NULL_TIMER)
     times: list[list[float]] = [[] for _ in passes]
     total = runs * len(passes)
-    count = len(passes)
+    orders = balanced_orders(len(passes))
+    done = 0
     for r in range(runs):
-        for step in range(count):
-            i = (r + step) % count  # round r starts with model r mod count
+        for i in orders[r % len(orders)]:
             start = time.perf_counter()
             passes[i](NULL_TIMER)
             times[i].append((time.perf_counter() - start) * 1000)
+            done += 1
             if progress is not None:
-                progress(r * count + step + 1, total)
+                progress(done, total)
     return [Measured(_latency(t), _modules(one)) for t, one in zip(times, passes, strict=True)]
 
 

@@ -3,6 +3,8 @@ order of interleaved runs."""
 
 from __future__ import annotations
 
+import itertools
+from collections import Counter
 from collections.abc import Callable
 
 import pytest
@@ -11,7 +13,7 @@ from app.errors import InvalidInput
 from app.lab import cost, service
 from app.lab.configs import Preset, config_for
 from app.lab.ops import NULL_TIMER, Timer
-from app.lab.timing import Latency, Measured, measure_interleaved, percentile
+from app.lab.timing import Latency, Measured, balanced_orders, measure_interleaved, percentile
 
 
 def _row(name: str, median: float, p10: float, p90: float) -> service.Row:
@@ -61,9 +63,24 @@ def test_percentile_interpolates(values: list[float], q: float, expected: float)
     assert percentile(values, q) == pytest.approx(expected)
 
 
-def test_interleaving_rotates_which_model_opens_each_round() -> None:
-    """Every model runs `runs` times after one warm-up, and each takes every place in the round
-    equally often, so whatever the opening pass pays is shared, not all BERT's."""
+@pytest.mark.parametrize("count", [2, 3, 4, 5, 6])
+def test_balanced_orders_give_every_model_every_place_and_every_predecessor(count: int) -> None:
+    orders = balanced_orders(count)
+    assert len(orders) == (count if count % 2 == 0 else 2 * count)
+    assert all(sorted(row) == list(range(count)) for row in orders)
+    for place in range(count):
+        assert Counter(row[place] for row in orders) == dict.fromkeys(
+            range(count), len(orders) // count
+        )
+    follows = Counter((a, b) for row in orders for a, b in itertools.pairwise(row))
+    assert set(follows) == {(a, b) for a in range(count) for b in range(count) if a != b}
+    assert len(set(follows.values())) == 1  # each ordered pair equally often
+
+
+def test_interleaving_varies_place_and_predecessor() -> None:
+    """Every model runs `runs` times after one warm-up; each takes every place in the round
+    equally often, and none always follows the same model (BERT used to follow MiniLM, a pass
+    that flushes the caches, every time)."""
     calls: list[str] = []
 
     def recorder(name: str) -> Callable[[Timer], object]:
@@ -74,15 +91,18 @@ def test_interleaving_rotates_which_model_opens_each_round() -> None:
 
         return one
 
-    names = ["bert", "roberta", "albert"]
+    names = ["bert", "roberta", "albert", "minilm"]
+    n = len(names)
     seen: list[tuple[int, int]] = []
     measured = measure_interleaved(
-        [recorder(n) for n in names], 6, progress=lambda d, t: seen.append((d, t))
+        [recorder(x) for x in names], 8, progress=lambda d, t: seen.append((d, t))
     )
-    assert calls[:3] == names  # the warm-up, in order
-    rounds = [calls[3 + 3 * r : 6 + 3 * r] for r in range(6)]
+    assert calls[:n] == names  # the warm-up, in order
+    rounds = [calls[n + n * r : 2 * n + n * r] for r in range(8)]
     assert all(sorted(r) == sorted(names) for r in rounds)
-    for place in range(3):
+    for place in range(n):
         assert sorted(r[place] for r in rounds) == sorted(names * 2)
-    assert [len(m.latency.runs_ms) for m in measured] == [6, 6, 6]
-    assert seen == [(d, 18) for d in range(1, 19)]
+    before_bert = {r[r.index("bert") - 1] for r in rounds if r[0] != "bert"}
+    assert before_bert == {"roberta", "albert", "minilm"}
+    assert [len(m.latency.runs_ms) for m in measured] == [8] * n
+    assert seen == [(d, 8 * n) for d in range(1, 8 * n + 1)]
