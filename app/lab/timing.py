@@ -7,7 +7,7 @@ a busy machine hits all of them alike and ratios taken in one request are fair. 
 just before another matters too: a pass right after MiniLM's (90 MB of weights streamed through
 the caches) starts cold, and the pass that opens a round runs slower (by about 5% at tiny). With a
 fixed order, or one merely rotated each round, a model always follows the same one: BERT always
-came after MiniLM and read 3–10% slower than RoBERTa, its own encoder. So the rounds follow a
+came after MiniLM and read 3-10% slower than RoBERTa, its own encoder. So the rounds follow a
 balanced Latin square (Williams' design): over n rounds (2n for an odd n) every model takes every
 place equally often and follows every other model equally often.
 """
