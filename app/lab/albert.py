@@ -90,7 +90,7 @@ def from_state_dict(config: EncoderConfig, state: Mapping[str, Array]) -> Weight
         embeddings=bert.embeddings_from_parts(once),
         projection_weight=bert.transposed(once["projection.weight"]),
         projection_bias=once["projection.bias"],
-        layer=bert.packed([bert.layer_from_parts(once, config.head_dim)])[0],
+        layer=bert.packed([bert.layer_from_parts(once, config.head_dim)], 1)[0],
         pooler=pooler,
     )
 

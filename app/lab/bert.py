@@ -32,7 +32,7 @@ Choices made for speed (the lab compares this code with ``BertModel`` at batch 1
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -326,29 +326,39 @@ def layer_from_parts(parts: Mapping[str, Array], head_dim: int) -> LayerWeights:
     )
 
 
-def packed(layers: Sequence[LayerWeights]) -> tuple[LayerWeights, ...]:
-    """The layers with their arrays copied into one buffer, in the order a forward pass reads them.
+def packed(layers: Iterable[LayerWeights], count: int) -> tuple[LayerWeights, ...]:
+    """``count`` layers, their arrays copied into one buffer in the order a forward pass reads them.
 
     Separately allocated, twelve layers' matrices lie on thousands of 4 KB pages; one buffer over
     4 MB gets transparent huge pages from numpy, so streaming the weights through the caches on
-    every pass misses the TLB less (BERT at tiny, 9.5 MB of layers: about 1.5% faster). ALBERT's
-    single layer is packed the same way. Each array starts on a 64-byte cache line.
+    every pass misses the TLB less (BERT at tiny, 9.5 MB of layers: about 1.5% faster). Each array
+    starts on a 64-byte cache line. ``layers`` is consumed one at a time (pass a generator and
+    only one loose layer exists at once, not a second copy of the model), all of one shape.
     """
     names = [f.name for f in fields(LayerWeights) if f.name != "query_scale"]
     line = 16  # float32s in 64 bytes
-    sizes = [-(-getattr(layer, name).size // line) * line for layer in layers for name in names]
-    arena = np.empty(sum(sizes) + line, dtype=np.float32)
-    offset = (-arena.ctypes.data // 4) % line  # the first 64-byte boundary
-    result = []
+    arena: Array | None = None
+    offset, first_shapes = 0, []
+    result: list[LayerWeights] = []
     for layer in layers:
+        shapes = [getattr(layer, name).shape for name in names]
+        if arena is None:
+            per_layer = sum(-(-math.prod(shape) // line) * line for shape in shapes)
+            arena = np.empty(per_layer * count + line, dtype=np.float32)
+            offset = (-arena.ctypes.data // 4) % line  # the first 64-byte boundary
+            first_shapes = shapes
+        elif shapes != first_shapes:
+            raise ValueError(f"layer {len(result)} is shaped {shapes}, layer 0 {first_shapes}")
         views: dict[str, Any] = {}  # replace() checks the names, not the types
-        for name in names:
-            array: Array = getattr(layer, name)
-            view = arena[offset : offset + array.size].reshape(array.shape)
-            view[...] = array
+        for name, shape in zip(names, shapes, strict=True):
+            size = math.prod(shape)
+            view = arena[offset : offset + size].reshape(shape)
+            view[...] = getattr(layer, name)
             views[name] = view
-            offset += -(-array.size // line) * line
+            offset += -(-size // line) * line
         result.append(replace(layer, **views))
+    if len(result) != count:
+        raise ValueError(f"expected {count} layers, got {len(result)}")
     return tuple(result)
 
 
@@ -415,7 +425,7 @@ def from_state_dict(config: EncoderConfig, state: Mapping[str, Array]) -> Weight
         pooler = PoolerWeights(transposed(once["pooler.weight"]), once["pooler.bias"])
     return Weights(
         embeddings=embeddings_from_parts(once),
-        layers=packed([layer_from_parts(parts, config.head_dim) for parts in per_layer]),
+        layers=packed((layer_from_parts(p, config.head_dim) for p in per_layer), len(per_layer)),
         pooler=pooler,
     )
 

@@ -62,7 +62,9 @@ def from_state_dict(config: EncoderConfig, state: Mapping[str, Array]) -> Weight
     once, per_layer = bert.read_state(state, KEYS, shapes, config.num_hidden_layers)
     return Weights(
         embeddings=bert.embeddings_from_parts(once),  # no token types
-        layers=bert.packed([bert.layer_from_parts(parts, config.head_dim) for parts in per_layer]),
+        layers=bert.packed(
+            (bert.layer_from_parts(p, config.head_dim) for p in per_layer), len(per_layer)
+        ),
         pooler=None,
     )
 

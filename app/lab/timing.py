@@ -8,8 +8,12 @@ just before another matters too: a pass right after MiniLM's (90 MB of weights s
 the caches) starts cold, and the pass that opens a round runs slower (by about 5% at tiny). With a
 fixed order, or one merely rotated each round, a model always follows the same one: BERT always
 came after MiniLM and read 3-10% slower than RoBERTa, its own encoder. So the rounds follow a
-balanced Latin square (Williams' design): over n rounds (2n for an odd n) every model takes every
-place equally often and follows every other model equally often.
+balanced Latin square (Williams' design): over each cycle of n rounds (2n for an odd n) every model
+takes every place equally often and, within the rounds, follows every other model equally often.
+Two imbalances remain, both small: a compare's runs need not fill whole cycles (10 runs of six
+models is one cycle and four rounds), and where one round ends and the next begins, the same
+pairs recur (with six models, each model has one predecessor twice a cycle and the other four
+once; BERT's is DistilBERT).
 """
 
 from __future__ import annotations
@@ -79,6 +83,8 @@ def measure_interleaved(
     for one in passes:
         for _ in range(WARMUP):
             one(NULL_TIMER)
+    if not passes:
+        return []
     times: list[list[float]] = [[] for _ in passes]
     total = runs * len(passes)
     orders = balanced_orders(len(passes))

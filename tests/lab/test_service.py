@@ -77,6 +77,10 @@ def test_balanced_orders_give_every_model_every_place_and_every_predecessor(coun
     assert len(set(follows.values())) == 1  # each ordered pair equally often
 
 
+def test_interleaving_nothing_measures_nothing() -> None:
+    assert measure_interleaved([], 5) == []
+
+
 def test_interleaving_varies_place_and_predecessor() -> None:
     """Every model runs `runs` times after one warm-up; each takes every place in the round
     equally often, and none always follows the same model (BERT used to follow MiniLM, a pass
