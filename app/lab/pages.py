@@ -10,7 +10,7 @@ Everything works without JavaScript; ``static/js/lab.js`` adds a progress line w
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -601,6 +601,27 @@ async def lab_page(
     return _render(request, content, server, pool, state)
 
 
+async def _run_and_render(
+    request: Request,
+    content: ContentIndex,
+    store: ModelStore,
+    pool: LabPool,
+    server: Server,
+    state: PageState,
+    form: str,
+    work: Callable[[], Awaitable[None]],
+) -> HTMLResponse:
+    """Both forms' tail: run ``work`` (check the form, then measure into ``state``), and render the
+    page with the result, or with the form's error (422, or 429 when the pool is full)."""
+    try:
+        await work()
+    except (InvalidInput, RateLimited) as exc:
+        return _render(request, content, server, pool, state, **_failed(state, form, exc))
+    state.environment = service.environment(workers=pool.workers)
+    server = await run_in_threadpool(_server, store)  # the preset is built now
+    return _render(request, content, server, pool, state)
+
+
 @router.post("/lab", response_class=HTMLResponse)
 async def lab_compare(
     request: Request,
@@ -613,7 +634,8 @@ async def lab_compare(
     server = await run_in_threadpool(_server, store)
     fields = CompareFields.from_form(form)
     state = PageState(fields, SweepFields(preset=fields.preset, variants=fields.variants))
-    try:
+
+    async def work() -> None:
         checked = await run_in_threadpool(_check_compare, fields, store, server)
         state.result = await pool.run(
             lambda: service.compare(
@@ -625,11 +647,8 @@ async def lab_compare(
                 predicted=checked.predicted,
             )
         )
-    except (InvalidInput, RateLimited) as exc:
-        return _render(request, content, server, pool, state, **_failed(state, "compare", exc))
-    state.environment = service.environment(workers=pool.workers)
-    server = await run_in_threadpool(_server, store)  # the preset is built now
-    return _render(request, content, server, pool, state)
+
+    return await _run_and_render(request, content, store, pool, server, state, "compare", work)
 
 
 @router.post("/lab/sweep", response_class=HTMLResponse)
@@ -649,7 +668,8 @@ async def lab_sweep(
         variants=fields.variants,
     )
     state = PageState(compare, fields)
-    try:
+
+    async def work() -> None:
         checked = await run_in_threadpool(_check_sweep, fields, store, server)
         state.sweep_results = await pool.run(
             lambda: service.sweep(
@@ -660,8 +680,5 @@ async def lab_sweep(
                 runs=checked.runs,
             )
         )
-    except (InvalidInput, RateLimited) as exc:
-        return _render(request, content, server, pool, state, **_failed(state, "sweep", exc))
-    state.environment = service.environment(workers=pool.workers)
-    server = await run_in_threadpool(_server, store)
-    return _render(request, content, server, pool, state)
+
+    return await _run_and_render(request, content, store, pool, server, state, "sweep", work)
