@@ -110,8 +110,10 @@ class _Input(BaseModel):
 
     @model_validator(mode="after")
     def _one_input(self) -> _Input:
-        if (self.text is None) == (self.seq_len is None):
-            raise ValueError("send either 'text' or 'seq_len' (not both)")
+        if self.text is None and self.seq_len is None:
+            raise ValueError("send 'text' (a sentence to tokenise) or 'seq_len' (synthetic tokens)")
+        if self.text is not None and self.seq_len is not None:
+            raise ValueError("send either 'text' or 'seq_len', not both")
         return self
 
 

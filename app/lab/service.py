@@ -79,8 +79,10 @@ def make_input(
     tokenizer: WordPieceTokenizer | None, *, text: str | None, seq_len: int | None
 ) -> LabInput:
     """The learner's text, tokenised, or a sequence of ``seq_len`` synthetic tokens."""
-    if (text is None) == (seq_len is None):
-        raise InvalidInput("Send either 'text' or 'seq_len' (not both).")
+    if text is None and seq_len is None:
+        raise InvalidInput("Send 'text' (a sentence to tokenise) or 'seq_len' (synthetic tokens).")
+    if text is not None and seq_len is not None:
+        raise InvalidInput("Send either 'text' or 'seq_len', not both.")
     if seq_len is not None:
         if not 1 <= seq_len <= MAX_SEQ_LEN:
             raise InvalidInput(f"seq_len must be between 1 and {MAX_SEQ_LEN}, got {seq_len}.")

@@ -147,8 +147,8 @@ def test_compare_always_includes_bert_as_the_baseline(client: TestClient) -> Non
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [
-        ({"variant": "bert"}, "either 'text' or 'seq_len'"),
-        ({"variant": "bert", "seq_len": 8, "text": "hi"}, "either 'text' or 'seq_len'"),
+        ({"variant": "bert"}, "send 'text' (a sentence to tokenise) or 'seq_len'"),
+        ({"variant": "bert", "seq_len": 8, "text": "hi"}, "either 'text' or 'seq_len', not both"),
         ({"variant": "bert", "seq_len": 8, "runs": 0}, "runs"),
         ({"variant": "bert", "seq_len": 8, "runs": 51}, "runs"),
         ({"variant": "bert", "seq_len": 600}, "seq_len"),
