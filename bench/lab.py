@@ -33,39 +33,18 @@ PEAK_SHARE = 0.70
 RSS_MB = 400
 
 
-def _torch_bert(config, state):  # type: ignore[no-untyped-def]
-    import torch
-    from transformers import BertConfig, BertModel
-
-    hf = BertModel(
-        BertConfig(
-            vocab_size=config.vocab_size,
-            hidden_size=config.hidden_size,
-            num_hidden_layers=config.num_hidden_layers,
-            num_attention_heads=config.num_attention_heads,
-            intermediate_size=config.intermediate_size,
-            max_position_embeddings=config.max_position_embeddings,
-            type_vocab_size=config.type_vocab_size,
-            layer_norm_eps=config.layer_norm_eps,
-        ),
-        add_pooling_layer=True,
-    )
-    hf.set_attn_implementation("eager")
-    hf.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()}, strict=False)
-    return hf.eval()
-
-
 def latency_vs_torch(preset: str, runs: int, threads: int) -> float:
     import numpy as np
     import torch
 
     from app.lab import bert
     from app.lab.configs import config_for
+    from tests.lab.reference import hf_model
 
     torch.set_num_threads(threads)
     config = config_for("bert", preset)
     weights = bert.init_weights(config, 0)
-    hf = _torch_bert(config, bert.to_state_dict(weights))
+    hf = hf_model(config, bert.to_state_dict(weights))  # the parity tests' reference
     rng = np.random.default_rng(0)
     ids = rng.integers(1000, 29000, size=(1, 128)).astype(np.int64)
     mask = np.ones_like(ids)

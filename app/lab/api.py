@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -362,20 +363,13 @@ async def cost_of(
     responses=problem_responses(400, 413, 422, 429),
 )
 async def run(body: RunIn, request: Request) -> RunOut:
-    store, pool = lab_store(request), lab_pool(request)
-    lab_input = service.make_input(store.tokenizer, text=body.text, seq_len=body.seq_len)
-    names = [body.variant]
-    preset, _, runs = service.validate(
-        store, preset=body.preset, names=names, runs=body.runs, seq_lens=[lab_input.seq_len]
-    )
-    result = await pool.run(
-        lambda: service.compare(store, preset=preset, names=names, lab_input=lab_input, runs=runs)
-    )
+    result = await _measure(request, body, [body.variant])
+    lab_input, pool = result.lab_input, lab_pool(request)
     (row,) = [r for r in result.rows if r.name == body.variant]
     latency = row.measured.latency
     return RunOut(
         variant=row.name,
-        preset=preset.value,
+        preset=result.preset.value,
         pretrained=row.pretrained,
         seq_len=lab_input.seq_len,
         tokens=list(lab_input.tokens) if lab_input.tokens else None,
@@ -401,21 +395,32 @@ async def run(body: RunIn, request: Request) -> RunOut:
     responses=problem_responses(400, 413, 422, 429),
 )
 async def compare(body: CompareIn, request: Request) -> CompareOut:
+    result = await _measure(request, body, body.variants, body.predicted)
+    return compare_out(result, service.environment(workers=lab_pool(request).workers))
+
+
+async def _measure(
+    request: Request,
+    body: RunIn | CompareIn,
+    names: Sequence[str] | None,
+    predicted: Sequence[str] | None = None,
+) -> Compared:
+    """The input tokenised, the request checked (422 before any work), the models measured on
+    the pool (429 when it is full): what /run and /compare share."""
     store, pool = lab_store(request), lab_pool(request)
     lab_input = service.make_input(store.tokenizer, text=body.text, seq_len=body.seq_len)
-    preset, names, runs = service.validate(
-        store, preset=body.preset, names=body.variants, runs=body.runs, seq_lens=[lab_input.seq_len]
+    checked_preset, checked_names, checked_runs = service.validate(
+        store, preset=body.preset, names=names, runs=body.runs, seq_lens=[lab_input.seq_len]
     )
-    if body.predicted:
-        service.check_prediction(body.predicted, names)
-    result = await pool.run(
+    if predicted:
+        service.check_prediction(predicted, checked_names)
+    return await pool.run(
         lambda: service.compare(
             store,
-            preset=preset,
-            names=names,
+            preset=checked_preset,
+            names=checked_names,
             lab_input=lab_input,
-            runs=runs,
-            predicted=body.predicted,
+            runs=checked_runs,
+            predicted=predicted,
         )
     )
-    return compare_out(result, service.environment(workers=pool.workers))

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from app.lab.configs import MODULES, EncoderConfig, Variant, config_for
+from app.lab.configs import MODULES, Variant, config_for
 from app.lab.cost import (
     EMBEDDING_PARTS,
     ENCODER_PARTS,
@@ -39,6 +39,7 @@ from app.lab.cost import (
 )
 from app.lab.deberta import reachable_relative_rows
 from tests.lab.needs import torch_and_transformers
+from tests.lab.reference import hf_model
 
 VARIANTS = [v.value for v in Variant]
 ANCHOR_LENGTHS = (32, 128, 512)
@@ -281,7 +282,7 @@ def test_deberta_ours_counts_the_reachable_rows(seq_len: int) -> None:
     assert flops_by_module(config, seq_len, implementation="ours")["relative"] == expected
 
 
-def test_deberta_ours_never_exceedstorch_and_transformers() -> None:
+def test_deberta_ours_never_exceeds_the_transformers_count() -> None:
     config = config_for("deberta", "tiny")
     for seq_len in range(1, 600):
         ours = flops_by_module(config, seq_len, implementation="ours")
@@ -398,60 +399,12 @@ def test_unknown_implementation_is_refused() -> None:
 # --- Against transformers (torch) ---------------------------------------------------------------
 
 
-def _hf_model(transformers: Any, config: EncoderConfig) -> Any:
-    """The transformers ``*Model`` of ``config``, random weights, eager attention."""
-    shared = {
-        "vocab_size": config.vocab_size,
-        "hidden_size": config.hidden_size,
-        "num_hidden_layers": config.num_hidden_layers,
-        "num_attention_heads": config.num_attention_heads,
-        "intermediate_size": config.intermediate_size,
-        "hidden_act": config.hidden_act,
-        "max_position_embeddings": config.max_position_embeddings,
-        "type_vocab_size": config.type_vocab_size,
-        "layer_norm_eps": config.layer_norm_eps,
-        "pad_token_id": config.pad_token_id,
-    }
-    if config.variant is Variant.distilbert:
-        hf_config = transformers.DistilBertConfig(
-            vocab_size=config.vocab_size,
-            dim=config.hidden_size,
-            n_layers=config.num_hidden_layers,
-            n_heads=config.num_attention_heads,
-            hidden_dim=config.intermediate_size,
-            max_position_embeddings=config.max_position_embeddings,
-        )
-        model_class = transformers.DistilBertModel
-    elif config.variant is Variant.albert:
-        hf_config = transformers.AlbertConfig(**shared, embedding_size=config.embedding_width)
-        model_class = transformers.AlbertModel
-    elif config.variant is Variant.deberta:
-        hf_config = transformers.DebertaV2Config(
-            **shared,
-            relative_attention=True,
-            position_buckets=config.position_buckets,
-            max_relative_positions=config.max_relative_positions,
-            norm_rel_ebd="layer_norm",
-            share_att_key=True,
-            pos_att_type=["p2c", "c2p"],
-            position_biased_input=False,
-        )
-        model_class = transformers.DebertaV2Model
-    elif config.variant is Variant.roberta:
-        hf_config = transformers.RobertaConfig(**shared)
-        model_class = transformers.RobertaModel
-    else:
-        hf_config = transformers.BertConfig(**shared)
-        model_class = transformers.BertModel
-    return model_class._from_config(hf_config, attn_implementation="eager").eval()
-
-
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("preset", ["tiny", "small"])
 def test_total_equals_the_transformers_model(variant: str, preset: str) -> None:
-    _, transformers = torch_and_transformers()
+    torch_and_transformers()  # or skip (fail in CI)
     config = config_for(variant, preset)
-    model = _hf_model(transformers, config)
+    model = hf_model(config)
     assert parameters(config).total == sum(p.numel() for p in model.parameters())
     pooler = getattr(model, "pooler", None)
     pooler_numel = sum(p.numel() for p in pooler.parameters()) if pooler is not None else 0
@@ -461,11 +414,11 @@ def test_total_equals_the_transformers_model(variant: str, preset: str) -> None:
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_transformers_count_equals_flop_counter_mode(variant: str) -> None:
-    torch, transformers = torch_and_transformers()
+    torch, _ = torch_and_transformers()
     from torch.utils.flop_counter import FlopCounterMode
 
     config = config_for(variant, "tiny")
-    model = _hf_model(transformers, config)
+    model = hf_model(config)
     seq_len, batch = 48, 2
     generator = torch.Generator().manual_seed(0)
     # ids from 2 up: never RoBERTa's padding id, so every position is a real token

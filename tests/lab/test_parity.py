@@ -23,6 +23,7 @@ from app.lab.configs import EncoderConfig, config_for
 from app.lab.encoder import EncoderOutput
 from app.lab.ops import Array
 from tests.lab.needs import torch_and_transformers
+from tests.lab.reference import hf_model
 
 ATOL = 1e-4
 GAIN = 6.0  # Q and K weights x 6: attention scores x 36
@@ -45,54 +46,6 @@ def small(variant: str, **changes: Any) -> EncoderConfig:
     return replace(config_for(variant, "tiny"), num_hidden_layers=2, vocab_size=500, **changes)
 
 
-def reference(torch: Any, config: EncoderConfig, state: dict[str, Array]) -> Any:
-    """transformers' model for ``config``, eager attention, holding ``state``, in eval mode."""
-    import transformers as hf
-
-    common: dict[str, Any] = {
-        "vocab_size": config.vocab_size,
-        "max_position_embeddings": config.max_position_embeddings,
-        "pad_token_id": config.pad_token_id,
-        "attn_implementation": "eager",
-    }
-    if config.variant == "distilbert":
-        model = hf.DistilBertModel(
-            hf.DistilBertConfig(
-                dim=config.hidden_size,
-                n_layers=config.num_hidden_layers,
-                n_heads=config.num_attention_heads,
-                hidden_dim=config.intermediate_size,
-                activation=config.hidden_act,
-                sinusoidal_pos_embds=False,
-                **common,
-            )
-        )
-    else:
-        common |= {
-            "hidden_size": config.hidden_size,
-            "num_hidden_layers": config.num_hidden_layers,
-            "num_attention_heads": config.num_attention_heads,
-            "intermediate_size": config.intermediate_size,
-            "hidden_act": config.hidden_act,
-            "type_vocab_size": config.type_vocab_size,
-            "layer_norm_eps": config.layer_norm_eps,
-        }
-        if config.variant == "bert":
-            model = hf.BertModel(hf.BertConfig(**common), add_pooling_layer=config.has_pooler)
-        elif config.variant == "roberta":
-            model = hf.RobertaModel(hf.RobertaConfig(**common))
-        else:
-            albert_config = hf.AlbertConfig(
-                embedding_size=config.embedding_width,
-                num_hidden_groups=1,
-                inner_group_num=1,
-                **common,
-            )
-            model = hf.AlbertModel(albert_config)
-    model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in state.items()}, strict=True)
-    return model.eval()
-
-
 def sharpened(module: ModuleType, config: EncoderConfig, seed: int) -> Any:
     """Seeded weights with the query and key projections (weights and biases) scaled by GAIN."""
     state = dict(module.to_state_dict(module.init_weights(config, seed)))
@@ -106,7 +59,7 @@ def compare(torch: Any, config: EncoderConfig, ids: Array, mask: Array) -> dict[
     """Largest differences from the reference at real positions, and a sanity figure."""
     module = MODULES[config.variant]
     weights = sharpened(module, config, seed=11)
-    model = reference(torch, config, module.to_state_dict(weights))
+    model = hf_model(config, module.to_state_dict(weights))
     ours: EncoderOutput = module.forward(weights, config, ids, mask)
     with torch.inference_mode():
         theirs = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask))

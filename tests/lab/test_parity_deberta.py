@@ -16,6 +16,7 @@ import pytest
 from app.lab import deberta
 from app.lab.configs import EncoderConfig, config_for
 from tests.lab.needs import torch_and_transformers
+from tests.lab.reference import hf_model
 
 ATOL = 1e-4
 
@@ -37,35 +38,6 @@ def torch() -> Any:
     return torch_and_transformers()[0]
 
 
-def _reference(torch: Any, config: EncoderConfig, weights: deberta.DebertaWeights) -> Any:
-    """transformers' DebertaV2Model for ``config`` (DeBERTa-v3's choices), holding ``weights``."""
-    from transformers import DebertaV2Config, DebertaV2Model
-
-    hf_config = DebertaV2Config(
-        vocab_size=config.vocab_size,
-        hidden_size=config.hidden_size,
-        num_hidden_layers=config.num_hidden_layers,
-        num_attention_heads=config.num_attention_heads,
-        intermediate_size=config.intermediate_size,
-        hidden_act=config.hidden_act,
-        max_position_embeddings=config.max_position_embeddings,
-        type_vocab_size=config.type_vocab_size,
-        layer_norm_eps=config.layer_norm_eps,
-        pad_token_id=config.pad_token_id,
-        relative_attention=True,
-        position_buckets=config.position_buckets,
-        max_relative_positions=config.max_relative_positions,
-        norm_rel_ebd="layer_norm",
-        share_att_key=True,
-        pos_att_type=["p2c", "c2p"],
-        position_biased_input=False,
-    )
-    model = DebertaV2Model(hf_config).eval()
-    state = {key: torch.tensor(array) for key, array in deberta.to_state_dict(weights).items()}
-    model.load_state_dict(state, strict=True)
-    return model
-
-
 def _sharpened(weights: deberta.DebertaWeights, gain: float) -> deberta.DebertaWeights:
     """Q, K and V scaled by ``gain``. At init (std 0.02) attention is nearly uniform and the
     relative terms are small: reading p2c with the paper's index instead of the code's moves the
@@ -81,7 +53,7 @@ def _max_diff(
 ) -> float:
     """Largest |ours - reference| over the real positions."""
     weights = _sharpened(deberta.init_weights(config, seed=0), gain)
-    model = _reference(torch, config, weights)
+    model = hf_model(config, deberta.to_state_dict(weights))
     ours = deberta.forward(weights, config, ids, mask).last_hidden_state
     with torch.no_grad():
         theirs = model(input_ids=torch.tensor(ids), attention_mask=torch.tensor(mask))
