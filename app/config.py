@@ -60,6 +60,31 @@ class Settings(BaseSettings):
         description="Directory for pretrained model files (`bertprep fetch-model`). Default: `models` in the data directory.",
     )
 
+    db_concurrency: int = Field(
+        default=8,
+        ge=1,
+        le=256,
+        description="Requests that use the database at once, per process; the connection pool holds this many plus 2.",
+    )
+    max_queued: int = Field(
+        default=256,
+        ge=0,
+        le=100_000,
+        description="Requests that may wait for a turn at the database; one more is answered 503 with Retry-After at once.",
+    )
+    queue_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="Seconds a request waits for its turn at the database before it is answered 503 with Retry-After.",
+    )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Server processes (set by `bertprep serve --workers N`); with more, tokens are checked on every call.",
+    )
+
     lab_max_preset: Literal["tiny", "small", "medium", "base"] = Field(
         default="base",
         description="Largest lab preset this server builds (`tiny`, `small`, `medium`, `base`); base takes ~2 GB.",
@@ -88,6 +113,11 @@ class Settings(BaseSettings):
         le=256,
         description="BLAS threads for lab runs (threadpoolctl). Default: the number of CPUs.",
     )
+
+    @property
+    def embedded_database(self) -> bool:
+        """True for the default SQLite file in the data directory (nothing configured)."""
+        return not self.database_url
 
     @property
     def resolved_database_url(self) -> str:

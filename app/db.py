@@ -1,32 +1,55 @@
-"""Database engine: SQLite (WAL, foreign keys, busy timeout) or PostgreSQL, and the session dependency."""
+"""Database engine: SQLite (WAL, foreign keys, busy timeout) or PostgreSQL; the one retrying
+write path; the per-request session, which is where a request is admitted to the database.
+
+The serving model: database work runs only in worker threads (plain ``def`` routes and
+dependencies, which FastAPI runs in its thread pool, or ``run_in_threadpool``), never on the
+event loop, which stays free for pages that read memory and for ``/healthz``. The engine
+refuses any connection checkout or statement on an event loop thread.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import nullcontext
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from fastapi import Depends, Request
+import anyio
+import anyio.to_thread
+from anyio import CapacityLimiter
+from fastapi import Depends, FastAPI, Request, Response
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, create_engine
-from starlette.concurrency import run_in_threadpool
+
+from app.errors import AppError, Unavailable
+
+if TYPE_CHECKING:
+    from app.capacity import Capacity
 
 __all__ = [
     "SQLITE_BUSY_TIMEOUT_MS",
+    "BlockingOnEventLoop",
     "SessionDep",
     "get_session",
+    "install_database_error_handler",
     "make_engine",
     "ping",
+    "refusing_work_on_this_thread",
     "retry_on_conflict",
 ]
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 IMMEDIATE = "bertprep_sqlite_immediate"
 
@@ -44,16 +67,75 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for ``url``; for a SQLite file, its directory is created and pragmas set on connect."""
+class BlockingOnEventLoop(RuntimeError):
+    """Database work was started on the event loop thread, where it would stall every request."""
+
+
+class _LoopGuard:
+    """Refuses database work on the threads that run this app's event loop."""
+
+    def __init__(self) -> None:
+        self.threads: set[int] = set()
+
+    def __call__(self, *_: Any) -> None:
+        if threading.get_ident() in self.threads:
+            raise BlockingOnEventLoop(
+                "database work on the event loop: make the route or dependency a plain 'def' "
+                "(FastAPI runs it in the thread pool) or hand the work to run_in_threadpool"
+            )
+
+
+_LOOP_GUARDS: WeakKeyDictionary[Engine, _LoopGuard] = WeakKeyDictionary()
+
+
+@contextmanager
+def refusing_work_on_this_thread(engine: Engine) -> Iterator[None]:
+    """While the block runs (the app's lifespan: the whole time it serves), ``engine`` refuses
+    every checkout and statement made on the calling thread, the event loop's."""
+    guard = _LOOP_GUARDS[engine]
+    thread = threading.get_ident()
+    guard.threads.add(thread)
+    try:
+        yield
+    finally:
+        guard.threads.discard(thread)
+
+
+def make_engine(
+    url: str, *, echo: bool = False, pool_size: int = 10, pool_timeout: float = 5.0
+) -> Engine:
+    """An engine for ``url``; for a SQLite file, its directory is created and pragmas set on connect.
+
+    The pool holds ``pool_size`` connections and no overflow: the app admits no more requests
+    to the database than that (``app.capacity``), so a wait for a connection means something
+    is wrong and ends after ``pool_timeout`` seconds. While the app serves, every checkout and
+    every statement on its event loop thread is refused (``BlockingOnEventLoop``, see
+    ``refusing_work_on_this_thread``): one blocking call there stalls the whole process.
+    """
     parsed = make_url(url)
+    pooling: dict[str, Any] = {
+        "pool_size": pool_size,
+        "max_overflow": 0,
+        "pool_timeout": pool_timeout,
+    }
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, echo=echo, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
-    event.listen(engine, "connect", _sqlite_pragmas)
-    event.listen(engine, "begin", _sqlite_begin)
+        engine = create_engine(url, echo=echo, pool_pre_ping=True, **pooling)
+    else:
+        database = parsed.database
+        memory = not database or database == ":memory:"
+        if database and not memory:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False},
+            **({} if memory else pooling),
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    guard = _LOOP_GUARDS[engine] = _LoopGuard()
+    event.listen(engine, "checkout", guard)
+    event.listen(engine, "before_cursor_execute", guard)
     return engine
 
 
@@ -70,29 +152,63 @@ def ping(engine: Engine) -> None:
         connection.execute(text("SELECT 1"))
 
 
-def retry_on_conflict(session: Session, work: Callable[[], T], *, tries: int = 6) -> T:
-    """Run a write ``work()``; when a concurrent writer got in first, roll back and run it again.
+def retry_on_conflict(
+    session: Session, work: Callable[[], T], *, tries: int = 8, serialize: Sequence[str] = ()
+) -> T:
+    """The one write path: run ``work()`` in a write transaction; when a concurrent writer got
+    in first, roll back and run it again.
 
-    Conflicts are a unique key taken meanwhile (two first answers creating the same review card)
-    and, on SQLite, a write lock that a read transaction could not upgrade ("database is
-    locked"). ``work`` must read what it needs afresh each time and commit at its end.
+    On SQLite the transaction starts with ``BEGIN IMMEDIATE`` (behind a per-process lock), so it
+    holds the single write lock from its first statement: whatever ``work`` reads, it reads
+    knowing nobody writes meanwhile. On PostgreSQL, ``serialize`` names what the work must not
+    do concurrently with anyone else (a username whose failed sign-ins it counts, say): each
+    name becomes a transaction-scoped advisory lock, taken in sorted order. Conflicts are a
+    unique key taken meanwhile (two first answers creating the same review card, two sign-ups
+    of one name) and, on SQLite, a write lock that stayed busy; ``work`` must read what it
+    needs afresh each time and commit at its end. When the lock stays busy through every try,
+    the caller gets ``Unavailable`` (503, try again), never a 500.
     """
     lock = _write_lock(session)
     for attempt in range(tries):
         try:
             with lock:
                 session.commit()  # end any read transaction: the write starts afresh, locked
-                session.connection(execution_options={IMMEDIATE: True})
-                return work()
+                connection = session.connection(execution_options={IMMEDIATE: True})
+                if serialize and connection.dialect.name == "postgresql":
+                    for key in sorted(set(serialize)):
+                        connection.execute(_ADVISORY_LOCK, {"key": _lock_key(key)})
+                try:
+                    return work()
+                except BaseException:
+                    session.rollback()  # never leave the write lock held past this call
+                    raise
         except (IntegrityError, OperationalError) as exc:
             session.rollback()
-            retryable = (
-                isinstance(exc, IntegrityError) or "locked" in str(exc) or "busy" in str(exc)
-            )
-            if not retryable or attempt == tries - 1:
+            retryable = isinstance(exc, IntegrityError) or _busy(exc)
+            if not retryable:
                 raise
+            if attempt == tries - 1:
+                if isinstance(exc, IntegrityError):
+                    raise
+                raise Unavailable(
+                    "The database is busy with other writes; try again in a moment.",
+                    retry_after=1,
+                ) from exc
             time.sleep(0.002 * 2**attempt)
     raise AssertionError("unreachable")
+
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def _lock_key(name: str) -> int:
+    """A stable signed 64-bit key for an advisory lock on ``name``."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def _busy(exc: OperationalError) -> bool:
+    message = str(exc).lower()
+    return "locked" in message or "busy" in message or "deadlock" in message
 
 
 _WRITE_LOCKS: WeakKeyDictionary[Engine, threading.Lock] = WeakKeyDictionary()
@@ -107,28 +223,46 @@ def _write_lock(session: Session) -> threading.Lock | nullcontext[None]:
     return _WRITE_LOCKS.setdefault(engine, threading.Lock())
 
 
-async def run_db(session: Session, work: Callable[[], T]) -> T:
-    """Run blocking database work from an async handler.
-
-    SQLite answers from a local file in a fraction of a millisecond, less than a hop to the
-    thread pool costs, so its work runs inline; any other database waits on the network, so
-    its work goes to the thread pool.
-    """
-    engine = session.get_bind()
-    if isinstance(engine, Engine) and engine.dialect.name == "sqlite":
-        return work()
-    return await run_in_threadpool(work)
-
-
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """A session per request. An async generator only so that FastAPI does not spend two
-    thread-pool hops entering and leaving it; the session itself is the ordinary sync one.
-    Objects stay readable after commit, so rendering what was saved costs no reload query."""
-    session = Session(request.app.state.engine, expire_on_commit=False)
-    try:
-        yield session
-    finally:
-        session.close()
+    """The database for one request: admitted first (``app.capacity``: 503 when over capacity or
+    when the schema is not the one this code expects), then a session that the route and its
+    plain-``def`` dependencies use in the thread pool.
+
+    Making the session touches nothing; its connection is taken on first use, in a worker
+    thread. Closing returns that connection, itself a database call, so it happens in a
+    thread too, outside the pool's limit (as FastAPI's own sync dependencies do), so that a
+    full thread pool can never keep connections from coming back.
+    """
+    state = request.app.state
+    capacity: Capacity = state.capacity
+    async with capacity.slot():
+        await state.schema.ensure()
+        session = Session(state.engine, expire_on_commit=False)  # no I/O: connects on first use
+        try:
+            yield session
+        finally:
+            if session.in_transaction():  # no I/O: it holds a connection, so close in a thread
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(session.close, limiter=CapacityLimiter(1))
+            else:
+                session.close()  # no I/O: nothing to give back
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def install_database_error_handler(app: FastAPI) -> None:
+    """A database that is down, locked past every retry, or out of connections is a 503 with
+    Retry-After (the problem+json or HTML page of every other error), never a 500."""
+
+    async def on_database_error(request: Request, exc: Exception) -> Response:
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        unavailable = Unavailable(
+            "The database cannot answer right now; try again in a moment.", retry_after=2
+        )
+        handler = app.exception_handlers[AppError]
+        response = handler(request, unavailable)
+        return await response if inspect.isawaitable(response) else response
+
+    app.add_exception_handler(PoolTimeout, on_database_error)
+    app.add_exception_handler(OperationalError, on_database_error)

@@ -8,7 +8,8 @@
     ├── Conflict        409
     ├── PayloadTooLarge 413
     ├── InvalidInput    422
-    └── RateLimited     429  carries ``retry_after`` seconds
+    ├── RateLimited     429  carries ``retry_after`` seconds
+    └── Unavailable     503  over capacity, or the database cannot serve now; ``retry_after``
 
 Under ``/api/`` every error is an RFC 9457 ``application/problem+json`` body; elsewhere it is the
 ``errors/<status>.html`` page (falling back to ``errors/error.html``).
@@ -39,6 +40,7 @@ __all__ = [
     "PayloadTooLarge",
     "RateLimited",
     "Unauthorized",
+    "Unavailable",
     "install_error_handlers",
     "problem_response",
 ]
@@ -90,6 +92,17 @@ class RateLimited(AppError):
     status, title = 429, "Too Many Requests"
 
     def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unavailable(AppError):
+    """The server cannot serve this now but will soon: it is over capacity, or the database is
+    busy, unreachable or not migrated. Always answered fast, with ``Retry-After``."""
+
+    status, title = 503, "Service Unavailable"
+
+    def __init__(self, message: str, *, retry_after: int = 2) -> None:
         super().__init__(message)
         self.retry_after = retry_after
 
@@ -185,7 +198,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_app_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AppError)  # registered for AppError only
         headers: dict[str, str] | None = None
-        if isinstance(exc, RateLimited):
+        if isinstance(exc, RateLimited | Unavailable):
             headers = {"Retry-After": str(exc.retry_after)}
         elif isinstance(exc, Unauthorized):
             headers = {"WWW-Authenticate": 'Bearer realm="bertprep"'}

@@ -17,6 +17,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fsrs import Scheduler
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
@@ -26,10 +27,11 @@ from app.accounts.identity import session_cookie_header
 from app.accounts.security import Signer
 from app.accounts.token_cache import TokenCache
 from app.api import install_problem_openapi
+from app.capacity import Capacity
 from app.config import Settings, resolve_secret_key
 from app.content import ContentIndex, load_content
 from app.content.markdown import pygments_css
-from app.db import make_engine
+from app.db import install_database_error_handler, make_engine, refusing_work_on_this_thread
 from app.errors import PayloadTooLarge, install_error_handlers
 from app.health.routes import router as health_router
 from app.lab import api as lab_api
@@ -38,7 +40,7 @@ from app.lab.configs import Preset
 from app.lab.pool import LabPool
 from app.lab.store import ModelStore
 from app.lessons import routes as lessons
-from app.migrate import head_revision
+from app.migrate import SchemaGate
 from app.progress import api as progress_api
 from app.progress import pages as progress_pages
 from app.quiz import api as quiz_api
@@ -166,13 +168,18 @@ def create_app(
     secret_key = resolve_secret_key(settings)
     index = content if content is not None else load_content(settings.content_dir)
     database_url = settings.resolved_database_url
-    engine = make_engine(database_url, echo=settings.debug)
+    # Requests admitted to the database each hold one connection; two more serve the answer
+    # writer's thread and the health checks.
+    engine = make_engine(database_url, echo=settings.debug, pool_size=settings.db_concurrency + 2)
     lab_store = ModelStore(
         models_dir=settings.resolved_models_dir,
         max_preset=Preset(settings.lab_max_preset),
         preload=[Preset.tiny],
         max_work_gflop=settings.lab_max_work,
     )
+    schema = SchemaGate(engine)
+    scheduler = scheduler or make_scheduler()
+    writer = AttemptWriter(engine, scheduler=scheduler, bank=index.questions)
     lab_pool = LabPool(
         workers=settings.lab_workers,
         queue=settings.lab_queue,
@@ -186,11 +193,16 @@ def create_app(
         # moving it out of the collector's reach makes every later collection cheaper.
         gc.collect()
         gc.freeze()
+        status = await run_in_threadpool(schema.check)
+        if not status.current:
+            log.error("bertprep: not serving database pages: %s", status.message)
         if settings.lab_preload:
             lab_store.start_preloading()
-        yield
+        with refusing_work_on_this_thread(engine):  # no I/O: arms the guard
+            yield
         lab_pool.close()
-        engine.dispose()
+        await run_in_threadpool(writer.close)
+        await run_in_threadpool(engine.dispose)
 
     app = FastAPI(
         title="bertprep",
@@ -207,7 +219,12 @@ def create_app(
     app.state.settings = settings
     app.state.secret_key = secret_key
     app.state.engine = engine
-    app.state.schema_head = head_revision(database_url)
+    app.state.schema = schema
+    app.state.capacity = Capacity(
+        active=settings.db_concurrency,
+        queued=settings.max_queued,
+        wait_seconds=settings.queue_timeout,
+    )
     app.state.content = index
     app.state.search = SearchIndex(
         index.sections, {lesson.slug: lesson.title for lesson in index.lessons}
@@ -215,17 +232,17 @@ def create_app(
     app.state.templates = make_templates(static, debug=settings.debug)
     app.state.page_cache = PageCache(enabled=not settings.debug)
     app.state.signer = Signer(secret_key)
-    app.state.token_cache = TokenCache()
+    # With several processes, a token revoked in one must stop working in all at once.
+    app.state.token_cache = TokenCache(ttl=10.0 if settings.workers == 1 else 0.0)
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.state.rng = rng or random.Random()
-    app.state.scheduler = scheduler or make_scheduler()
+    app.state.scheduler = scheduler
     app.state.lab_store = lab_store
     app.state.lab_pool = lab_pool
-    app.state.attempt_writer = AttemptWriter(
-        engine, scheduler=app.state.scheduler, bank=index.questions
-    )
+    app.state.attempt_writer = writer
 
     install_error_handlers(app)
+    install_database_error_handler(app)
     install_problem_openapi(app)
     app.add_middleware(ResponseHeaders)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)

@@ -68,7 +68,7 @@ class TokenCreated(TokenOut):
 def create_account(body: AccountIn, session: SessionDep) -> AccountOut:
     learner = service.register(
         session, identity=None, username=body.username, password=body.password
-    )
+    ).learner
     assert learner.username is not None
     return AccountOut(username=learner.username, created_at=repository.as_utc(learner.created_at))
 
@@ -100,10 +100,15 @@ def create_token(
     request: Request, session: SessionDep, body: TokenIn | None = None
 ) -> TokenCreated:
     username, password = _basic(request)
-    client = request.client.host if request.client else "unknown"
-    learner = service.authenticate(session, username=username, password=password, client=client)
+    learner = service.authenticate(
+        session, username=username, password=password, client=_client(request)
+    )
     secret, token = service.create_token(session, learner=learner, name=(body or TokenIn()).name)
     return TokenCreated(**TokenOut.of(token).model_dump(), token=secret)
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 @router.get(
@@ -129,8 +134,7 @@ def revoke_token(
 ) -> Response:
     if identity.learner is None:
         raise NotFound(f"You have no API token with id {token_id}.")
-    repository.revoke_token(session, learner=identity.learner, token_id=token_id)
-    session.commit()
+    service.revoke_token(session, learner=identity.learner, token_id=token_id)
     token_cache(request).forget_token(token_id)
     return Response(status_code=204)
 
@@ -149,9 +153,37 @@ def export_me(identity: ApiIdentity, session: SessionDep) -> dict[str, Any]:
     responses=problem_responses(401, 403),
 )
 def delete_me(identity: ApiIdentity, session: SessionDep, request: Request) -> Response:
-    if identity.learner is not None:
-        repository.delete_learner(session, learner=identity.learner)
-        session.commit()
-        if identity.learner.id is not None:
-            token_cache(request).forget_learner(identity.learner.id)
+    learner_id = service.delete_account(session, identity=identity)
+    if learner_id is not None:
+        token_cache(request).forget_learner(learner_id)
+    return Response(status_code=204)
+
+
+class PasswordIn(BaseModel):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024, examples=["lantern piano orbit"])
+
+
+@router.put(
+    "/me/password",
+    status_code=204,
+    summary="Change my password: every session and every token (this one too) ends",
+    responses=problem_responses(401, 403, 422, 429),
+)
+def change_password(
+    body: PasswordIn, identity: ApiIdentity, session: SessionDep, request: Request
+) -> Response:
+    learner = identity.learner
+    if learner is None or learner.username is None:
+        raise Unauthorized("Only an account has a password; sign in or use an account's token.")
+    service.change_password(
+        session,
+        learner=learner,
+        current=body.current_password,
+        new=body.new_password,
+        client=_client(request),
+        keep_signed_in=False,
+    )
+    if learner.id is not None:
+        token_cache(request).forget_learner(learner.id)
     return Response(status_code=204)

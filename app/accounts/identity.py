@@ -2,8 +2,16 @@
 
 Every visitor of a page that needs a learner gets a guest identity and a signed cookie at once;
 the learner row is written the first time they save something (``ensure_learner``), so crawlers
-reading lessons leave nothing behind. The cookie is written by the app's response-header
-middleware from ``request.state.session_cookie``: handlers stay free to return any response.
+reading lessons leave nothing behind. A guest's cookie names their public id. A signed-in
+browser's cookie also carries the secret of its ``learner_session`` row, and is signed in only
+while that row exists: signing out, changing the password or deleting the account ends it in
+every process at once. A guest cookie that names what has since become an account (a copy
+taken before registering, say) is not signed in: its visitor starts over as a new guest.
+
+The cookie is written by the app's response-header middleware from
+``request.state.session_cookie``: handlers stay free to return any response. Looking a visitor
+up is database work: ``page_identity`` is a plain ``def`` (FastAPI runs it in the thread pool)
+and ``api_identity`` hands its lookups to the thread pool.
 """
 
 from __future__ import annotations
@@ -15,12 +23,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import inspect
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
 
 from app.accounts import repository
 from app.accounts.security import SESSION_COOKIE, SESSION_MAX_AGE, SessionClaims, Signer, hash_token
 from app.accounts.tables import ApiToken, Learner
-from app.accounts.token_cache import TokenCache
+from app.accounts.token_cache import CachedToken, TokenCache
 from app.db import SessionDep, retry_on_conflict
 from app.errors import Forbidden, Unauthorized
 
@@ -46,6 +55,7 @@ class Identity:
     public_id: str
     learner: Learner | None  # None: a guest who has not saved anything yet
     via: str  # "session" or "token"
+    session_id: int | None = None  # the learner_session row of a signed-in browser
 
     @property
     def registered(self) -> bool:
@@ -54,6 +64,11 @@ class Identity:
     @property
     def username(self) -> str | None:
         return self.learner.username if self.learner is not None else None
+
+    @property
+    def csrf_subject(self) -> str:
+        """What this visitor's CSRF token is derived from: a new session means a new token."""
+        return self.public_id if self.session_id is None else f"{self.public_id}:{self.session_id}"
 
 
 def _signer(request: Request) -> Signer:
@@ -67,42 +82,50 @@ def start_session(request: Request, claims: SessionClaims) -> None:
 
 
 def _from_cookie(request: Request, session: Session) -> Identity | None:
+    """The visitor the cookie names, or None when there is no valid, live session in it."""
     claims = _signer(request).read_session(request.cookies.get(SESSION_COOKIE))
     if claims is None:
         return None
-    learner = repository.by_public_id(session, public_id=claims.public_id)
-    if learner is not None and learner.session_version != claims.version:
-        return None  # signed out everywhere, or the account was deleted and the id reused
-    return Identity(claims.public_id, learner, "session")
+    if claims.secret is not None:
+        found = repository.signed_in(
+            session, public_id=claims.public_id, secret_hash=hash_token(claims.secret)
+        )
+        if found is None:
+            return None  # signed out, password changed, or account deleted
+        account, browser = found
+        return Identity(claims.public_id, account, "session", browser.id)
+    guest = repository.by_public_id(session, public_id=claims.public_id)
+    if guest is not None and guest.username is not None:
+        return None  # a guest cookie for what is now an account is nobody's key to it
+    return Identity(claims.public_id, guest, "session")
 
 
-async def page_identity(request: Request, session: SessionDep) -> Identity:
+def page_identity(request: Request, session: SessionDep) -> Identity:
     """The visitor of a page: from the cookie, or a brand-new guest with a fresh cookie."""
     identity = _from_cookie(request, session)
     if identity is None:
         identity = Identity(repository.new_public_id(), None, "session")
-        start_session(request, SessionClaims(identity.public_id, 0))
+        start_session(request, SessionClaims(identity.public_id))
     request.state.identity = identity
     return identity
 
 
-async def api_identity(request: Request) -> Identity:
+async def api_identity(request: Request, session: SessionDep) -> Identity:
     """The caller of the JSON API: a Bearer token, or a browser session with a CSRF header.
 
-    Opens a database session only when it must look something up: a script's token is
-    usually in the token cache, and the answer call then reads nothing before its write."""
+    A script's token is usually in the token cache: the answer call then reads nothing before
+    its write, and does not leave the event loop to find out who is calling."""
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer":
-        return _from_token(request, hash_token(credentials.strip()))
-    with _session(request) as session:
-        identity = _from_cookie(request, session)
+        return await _from_token(request, session, hash_token(credentials.strip()))
+    identity = await run_in_threadpool(_from_cookie, request, session)
     if identity is None:
         raise Unauthorized(
             "Send 'Authorization: Bearer <token>' (create one on /account or with "
             "POST /api/v1/tokens), or call from a signed-in browser session."
         )
     if request.method not in SAFE_METHODS and not _signer(request).csrf_ok(
-        identity.public_id, request.headers.get("x-csrf-token")
+        identity.csrf_subject, request.headers.get("x-csrf-token")
     ):
         raise Forbidden(
             "A browser session must send the X-CSRF-Token header; scripts should use a Bearer token."
@@ -110,26 +133,26 @@ async def api_identity(request: Request) -> Identity:
     return identity
 
 
-def _session(request: Request) -> Session:
-    return Session(request.app.state.engine, expire_on_commit=False)
-
-
-def _from_token(request: Request, token_hash: str) -> Identity:
+async def _from_token(request: Request, session: Session, token_hash: str) -> Identity:
     cache = token_cache(request)
     found = cache.get(token_hash)
     if found is None:
-        with _session(request) as session:
-            found = repository.learner_for_token(session, token_hash=token_hash)
-        if found is None:
-            raise Unauthorized("That API token is not valid or has been revoked.")
+        found = await run_in_threadpool(_looked_up, session, token_hash)
         cache.put(token_hash, found)  # a hit never extends the entry: revocations get through
     moment = repository.now()
     last = found.last_used_at
     if last is None or moment - repository.as_utc(last) >= TOKEN_TOUCH_INTERVAL:
-        with _session(request) as session:
-            _touch(session, found.token_id, moment)
+        await run_in_threadpool(_touch, session, found.token_id, moment)
         cache.update(token_hash, replace(found, last_used_at=moment))
     return Identity(found.public_id, found.learner, "token")
+
+
+def _looked_up(session: Session, token_hash: str) -> CachedToken:
+    found = repository.learner_for_token(session, token_hash=token_hash)
+    session.commit()  # end the read: the request may write next, or hold no connection at all
+    if found is None:
+        raise Unauthorized("That API token is not valid or has been revoked.")
+    return found
 
 
 def _touch(session: Session, token_id: int, moment: datetime) -> None:
@@ -153,7 +176,7 @@ def token_cache(request: Request) -> TokenCache:
 def csrf_token_for(request: Request) -> str:
     """The CSRF token for the current page's visitor (used by templates in every form)."""
     identity: Identity | None = getattr(request.state, "identity", None)
-    return _signer(request).csrf_token(identity.public_id) if identity else ""
+    return _signer(request).csrf_token(identity.csrf_subject) if identity else ""
 
 
 async def require_csrf(
@@ -161,7 +184,7 @@ async def require_csrf(
 ) -> Identity:
     """Refuse a form POST that does not carry this visitor's CSRF token (403)."""
     form = await request.form()
-    if not _signer(request).csrf_ok(identity.public_id, str(form.get("csrf_token") or "")):
+    if not _signer(request).csrf_ok(identity.csrf_subject, str(form.get("csrf_token") or "")):
         raise Forbidden(
             "This form expired or did not come from this site. Go back, reload the page and try again."
         )

@@ -1,13 +1,17 @@
-"""``/account``: register, sign in and out, API tokens, export, delete. Every form has CSRF."""
+"""``/account``: register, sign in and out, change the password, API tokens, export, delete.
+
+Every form has CSRF. Handlers are plain ``def``s: FastAPI reads the form on the event loop,
+then runs the handler, with its database work and password hashing, in the thread pool.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
+from sqlmodel import Session
 
 from app.accounts import repository, service
 from app.accounts.export import export_learner
@@ -18,22 +22,26 @@ from app.accounts.identity import (
     start_session,
     token_cache,
 )
+from app.accounts.passwords import PASSWORD_RULES
 from app.accounts.security import SessionClaims
 from app.db import SessionDep
-from app.errors import AppError, InvalidInput
+from app.errors import AppError, InvalidInput, RateLimited
 from app.web import render
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 
+FormText = Annotated[str, Form()]
+TOKEN_ID_MAX = 2**63 - 1
+
 
 def _account_page(
     request: Request,
     identity: Identity,
-    session: Any,
+    session: Session,
     *,
-    error: str | None = None,
+    error: AppError | None = None,
     form_name: str | None = None,
     new_token: str | None = None,
     status_code: int = 200,
@@ -44,19 +52,28 @@ def _account_page(
         if identity.registered and identity.learner
         else []
     )
-    return render(
+    page = render(
         request,
         "accounts/account.html",
         {
             "identity": identity,
             "tokens": tokens,
-            "error": error,
+            "error": error.message if error else None,
             "form_name": form_name,
             "new_token": new_token,
             "values": values or {},
+            "password_rules": PASSWORD_RULES,
+            "username_rules": service.USERNAME_RULES,
         },
-        status_code=status_code,
+        status_code=error.status if error else status_code,
     )
+    if isinstance(error, RateLimited):
+        page.headers["Retry-After"] = str(error.retry_after)
+    return page
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 @router.get("/account", response_class=HTMLResponse)
@@ -64,90 +81,107 @@ def account(request: Request, identity: PageIdentity, session: SessionDep) -> HT
     return _account_page(request, identity, session)
 
 
-async def _credentials(request: Request) -> tuple[str, str]:
-    form = await request.form()
-    return str(form.get("username") or ""), str(form.get("password") or "")
-
-
 @router.post("/account/register", response_class=HTMLResponse)
-async def register(request: Request, identity: FormIdentity, session: SessionDep) -> Response:
-    username, password = await _credentials(request)
+def register(
+    request: Request,
+    identity: FormIdentity,
+    session: SessionDep,
+    username: FormText = "",
+    password: FormText = "",
+) -> Response:
     try:
-        # argon2 takes ~0.1 s of CPU: never on the event loop.
-        learner = await run_in_threadpool(
-            lambda: service.register(
-                session, identity=identity, username=username, password=password
-            )
+        signed_in = service.register(
+            session, identity=identity, username=username, password=password, start_session=True
         )
     except AppError as exc:
+        values = {"username": username}
         return _account_page(
-            request,
-            identity,
-            session,
-            error=exc.message,
-            form_name="register",
-            status_code=exc.status,
-            values={"username": username},
+            request, identity, session, error=exc, form_name="register", values=values
         )
-    start_session(request, SessionClaims(learner.public_id, learner.session_version))
+    start_session(request, SessionClaims(signed_in.learner.public_id, signed_in.secret))
     return RedirectResponse("/account?welcome=1", status_code=303)
 
 
 @router.post("/account/sign-in", response_class=HTMLResponse)
-async def sign_in(request: Request, identity: FormIdentity, session: SessionDep) -> Response:
-    username, password = await _credentials(request)
-    client = request.client.host if request.client else "unknown"
+def sign_in(
+    request: Request,
+    identity: FormIdentity,
+    session: SessionDep,
+    username: FormText = "",
+    password: FormText = "",
+) -> Response:
     try:
-        learner = await run_in_threadpool(
-            lambda: service.sign_in(
-                session, identity=identity, username=username, password=password, client=client
-            )
+        signed_in = service.sign_in(
+            session,
+            identity=identity,
+            username=username,
+            password=password,
+            client=_client(request),
         )
     except AppError as exc:
-        headers = {"Retry-After": str(exc.retry_after)} if hasattr(exc, "retry_after") else None
-        page = _account_page(
-            request,
-            identity,
-            session,
-            error=exc.message,
-            form_name="sign-in",
-            status_code=exc.status,
-            values={"username": username},
+        values = {"username": username}
+        return _account_page(
+            request, identity, session, error=exc, form_name="sign-in", values=values
         )
-        if headers:
-            page.headers.update(headers)
-        return page
-    start_session(request, SessionClaims(learner.public_id, learner.session_version))
+    start_session(request, SessionClaims(signed_in.learner.public_id, signed_in.secret))
     return RedirectResponse("/progress", status_code=303)
 
 
 @router.post("/account/sign-out")
-async def sign_out(request: Request, identity: FormIdentity) -> RedirectResponse:
-    start_session(request, SessionClaims(repository.new_public_id(), 0))
+def sign_out(request: Request, identity: FormIdentity, session: SessionDep) -> RedirectResponse:
+    service.sign_out(session, identity=identity)
+    start_session(request, SessionClaims(repository.new_public_id()))
     return RedirectResponse("/account", status_code=303)
 
 
+@router.post("/account/password", response_class=HTMLResponse)
+def change_password(
+    request: Request,
+    identity: FormIdentity,
+    session: SessionDep,
+    current_password: FormText = "",
+    new_password: FormText = "",
+) -> Response:
+    if not identity.registered or identity.learner is None:
+        raise InvalidInput("Sign in first: only an account has a password.")
+    learner = identity.learner
+    try:
+        signed_in = service.change_password(
+            session,
+            learner=learner,
+            current=current_password,
+            new=new_password,
+            client=_client(request),
+            keep_signed_in=True,
+        )
+    except AppError as exc:
+        return _account_page(request, identity, session, error=exc, form_name="password")
+    if learner.id is not None:
+        token_cache(request).forget_learner(learner.id)
+    start_session(request, SessionClaims(signed_in.learner.public_id, signed_in.secret))
+    return RedirectResponse("/account?password=1", status_code=303)
+
+
 @router.post("/account/tokens", response_class=HTMLResponse)
-async def create_token(
-    request: Request, identity: FormIdentity, session: SessionDep
+def create_token(
+    request: Request, identity: FormIdentity, session: SessionDep, name: FormText = ""
 ) -> HTMLResponse:
     if not identity.registered or identity.learner is None:
         raise InvalidInput("Create an account first: tokens belong to a registered learner.")
-    form = await request.form()
-    secret, _token = service.create_token(
-        session, learner=identity.learner, name=str(form.get("name") or "")
-    )
+    secret, _token = service.create_token(session, learner=identity.learner, name=name)
     return _account_page(request, identity, session, new_token=secret, status_code=201)
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-async def revoke_token(
-    token_id: int, identity: FormIdentity, session: SessionDep, request: Request
+def revoke_token(
+    token_id: Annotated[int, Path(ge=1, le=TOKEN_ID_MAX)],
+    identity: FormIdentity,
+    session: SessionDep,
+    request: Request,
 ) -> RedirectResponse:
     if identity.learner is None:
         raise InvalidInput("You have no tokens.")
-    repository.revoke_token(session, learner=identity.learner, token_id=token_id)
-    session.commit()
+    service.revoke_token(session, learner=identity.learner, token_id=token_id)
     token_cache(request).forget_token(token_id)
     return RedirectResponse("/account", status_code=303)
 
@@ -165,22 +199,15 @@ def export(identity: PageIdentity, session: SessionDep) -> Response:
 
 
 @router.post("/account/delete", response_class=HTMLResponse)
-async def delete(request: Request, identity: FormIdentity, session: SessionDep) -> Response:
-    form = await request.form()
+def delete(
+    request: Request, identity: FormIdentity, session: SessionDep, confirm: FormText = ""
+) -> Response:
     expected = identity.username or "delete"
-    if str(form.get("confirm") or "").strip().lower() != expected:
-        return _account_page(
-            request,
-            identity,
-            session,
-            form_name="delete",
-            status_code=422,
-            error=f"Type '{expected}' to confirm that everything should be deleted.",
-        )
-    if identity.learner is not None:
-        repository.delete_learner(session, learner=identity.learner)
-        session.commit()
-        if identity.learner.id is not None:
-            token_cache(request).forget_learner(identity.learner.id)
-    start_session(request, SessionClaims(repository.new_public_id(), 0))
+    if confirm.strip().lower() != expected:
+        problem = InvalidInput(f"Type '{expected}' to confirm that everything should be deleted.")
+        return _account_page(request, identity, session, form_name="delete", error=problem)
+    learner_id = service.delete_account(session, identity=identity)
+    if learner_id is not None:
+        token_cache(request).forget_learner(learner_id)
+    start_session(request, SessionClaims(repository.new_public_id()))
     return RedirectResponse("/account?deleted=1", status_code=303)

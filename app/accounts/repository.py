@@ -3,28 +3,37 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import DateTime, Integer, String, delete, func, text, update
 from sqlmodel import Session, col, select
 
-from app.accounts.tables import ApiToken, Learner, SignInFailure
+from app.accounts.tables import ApiToken, Learner, LearnerSession, SignInFailure
 from app.accounts.token_cache import CachedToken
 from app.errors import NotFound
 from app.quiz.tables import Attempt, ReviewCard, ReviewLog
 
 __all__ = [
+    "FailureCounts",
+    "add_session",
     "add_token",
     "by_public_id",
     "by_username",
     "count_failures",
     "create_learner",
     "delete_learner",
+    "end_session",
+    "end_sessions",
+    "forget_failure",
     "learner_for_token",
     "merge_guest",
     "new_public_id",
     "record_failure",
     "revoke_token",
+    "revoke_tokens",
+    "signed_in",
     "token_by_hash",
     "tokens_of",
 ]
@@ -66,7 +75,7 @@ def create_learner(
 
 def delete_learner(session: Session, *, learner: Learner) -> None:
     """Everything the learner owns goes with them (ON DELETE CASCADE, spelled out for safety)."""
-    for table in (Attempt, ReviewCard, ReviewLog, ApiToken):
+    for table in (Attempt, ReviewCard, ReviewLog, ApiToken, LearnerSession):
         session.exec(delete(table).where(col(table.learner_id) == learner.id))
     session.exec(delete(Learner).where(col(Learner.id) == learner.id))
 
@@ -92,7 +101,39 @@ def merge_guest(session: Session, *, guest: Learner, into: Learner) -> None:
             session.add(moved)
     session.flush()
     session.exec(delete(ReviewCard).where(col(ReviewCard.learner_id) == guest.id))
-    session.delete(guest)
+    session.exec(delete(Learner).where(col(Learner.id) == guest.id))
+
+
+# --- browser sessions -----------------------------------------------------------------------
+
+
+def add_session(session: Session, *, learner_id: int, secret_hash: str) -> LearnerSession:
+    row = LearnerSession(learner_id=learner_id, secret_hash=secret_hash, created_at=now())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def signed_in(
+    session: Session, *, public_id: str, secret_hash: str
+) -> tuple[Learner, LearnerSession] | None:
+    """The learner and session row a signed-in cookie names, if that session is still live."""
+    statement = (
+        select(Learner, LearnerSession)
+        .join(LearnerSession, col(LearnerSession.learner_id) == col(Learner.id))
+        .where(Learner.public_id == public_id, LearnerSession.secret_hash == secret_hash)
+    )
+    row = session.exec(statement).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def end_session(session: Session, *, session_id: int) -> None:
+    session.exec(delete(LearnerSession).where(col(LearnerSession.id) == session_id))
+
+
+def end_sessions(session: Session, *, learner_id: int) -> None:
+    """Every browser of this learner is signed out."""
+    session.exec(delete(LearnerSession).where(col(LearnerSession.learner_id) == learner_id))
 
 
 # --- tokens -------------------------------------------------------------------------------
@@ -108,6 +149,15 @@ def add_token(
     session.add(token)
     session.flush()
     return token
+
+
+def revoke_tokens(session: Session, *, learner_id: int) -> None:
+    """Every live token of this learner stops working."""
+    session.exec(
+        update(ApiToken)
+        .where(col(ApiToken.learner_id) == learner_id, col(ApiToken.revoked_at).is_(None))
+        .values(revoked_at=now())
+    )
 
 
 def tokens_of(session: Session, *, learner: Learner) -> list[ApiToken]:
@@ -129,8 +179,7 @@ def revoke_token(session: Session, *, learner: Learner, token_id: int) -> ApiTok
 
 _TOKEN_LEARNER = text(
     "SELECT t.id AS token_id, t.last_used_at AS last_used_at, l.id AS learner_id, "
-    "l.public_id AS public_id, l.username AS username, l.created_at AS created_at, "
-    "l.session_version AS session_version "
+    "l.public_id AS public_id, l.username AS username, l.created_at AS created_at "
     "FROM api_token AS t JOIN learner AS l ON l.id = t.learner_id "
     "WHERE t.token_hash = :token_hash AND t.revoked_at IS NULL"
 ).columns(
@@ -140,7 +189,6 @@ _TOKEN_LEARNER = text(
     public_id=String,
     username=String,
     created_at=DateTime(timezone=True),
-    session_version=Integer,
 )
 
 
@@ -158,7 +206,6 @@ def learner_for_token(session: Session, *, token_hash: str) -> CachedToken | Non
         public_id=row.public_id,
         username=row.username,
         created_at=row.created_at,
-        session_version=row.session_version,
     )
 
 
@@ -173,33 +220,49 @@ def token_by_hash(session: Session, *, token_hash: str) -> ApiToken | None:
 # --- sign-in rate limiting ----------------------------------------------------------------
 
 
-def record_failure(session: Session, *, username: str, client: str) -> None:
-    session.add(SignInFailure(username=username.lower()[:40], client=client[:64], at=now()))
+def record_failure(session: Session, *, username: str, client: str) -> int:
+    """Record a guess about to be checked; its id, to forget it if the guess was right."""
+    row = SignInFailure(username=username.lower()[:40], client=client[:64], at=now())
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    return row.id
+
+
+def forget_failure(session: Session, *, failure_id: int) -> None:
+    session.exec(delete(SignInFailure).where(col(SignInFailure.id) == failure_id))
+
+
+@dataclass(frozen=True)
+class FailureCounts:
+    """Failed guesses in the window: for this username from this client, for this username
+    from anywhere, from this client for any username; and when the oldest of each was made."""
+
+    pair: int
+    username: int
+    client: int
+    oldest_pair: datetime | None
+    oldest_username: datetime | None
+    oldest_client: datetime | None
 
 
 def count_failures(
     session: Session, *, username: str, client: str, window: timedelta
-) -> tuple[int, int, datetime | None]:
-    """Failures in the window for this username and for this client, and the oldest of them."""
+) -> FailureCounts:
     since = now() - window
-    by_user = session.exec(
-        select(func.count())
-        .select_from(SignInFailure)
-        .where(SignInFailure.username == username.lower()[:40], col(SignInFailure.at) >= since)
-    ).one()
-    by_client = session.exec(
-        select(func.count())
-        .select_from(SignInFailure)
-        .where(SignInFailure.client == client[:64], col(SignInFailure.at) >= since)
-    ).one()
-    oldest = session.exec(
-        select(func.min(SignInFailure.at)).where(
-            (SignInFailure.username == username.lower()[:40])
-            | (SignInFailure.client == client[:64]),
-            col(SignInFailure.at) >= since,
-        )
-    ).one()
-    return int(by_user), int(by_client), oldest
+    name, source = username.lower()[:40], client[:64]
+    recent = col(SignInFailure.at) >= since
+
+    def count(*where: Any) -> tuple[int, datetime | None]:
+        total, oldest = session.exec(
+            select(func.count(), func.min(SignInFailure.at)).where(recent, *where)
+        ).one()
+        return int(total), as_utc(oldest) if oldest is not None else None
+
+    pair = count(SignInFailure.username == name, SignInFailure.client == source)
+    by_name = count(SignInFailure.username == name)
+    by_client = count(SignInFailure.client == source)
+    return FailureCounts(pair[0], by_name[0], by_client[0], pair[1], by_name[1], by_client[1])
 
 
 def as_utc(moment: datetime) -> datetime:

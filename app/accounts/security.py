@@ -20,6 +20,7 @@ __all__ = [
     "Signer",
     "hash_password",
     "hash_token",
+    "new_session_secret",
     "new_token",
     "password_needs_rehash",
     "verify_password",
@@ -60,8 +61,15 @@ def hash_token(token: str) -> str:
 
 @dataclass(frozen=True)
 class SessionClaims:
+    """What a session cookie says: the visitor's public id and, once signed in, the secret of
+    their ``learner_session`` row (a guest's cookie carries none)."""
+
     public_id: str
-    version: int
+    secret: str | None = None
+
+
+def new_session_secret() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class Signer:
@@ -72,7 +80,10 @@ class Signer:
         self._csrf_key = hashlib.sha256(("csrf:" + secret_key).encode()).digest()
 
     def session(self, claims: SessionClaims) -> str:
-        return self._serializer.dumps({"id": claims.public_id, "v": claims.version})
+        data = {"id": claims.public_id}
+        if claims.secret is not None:
+            data["s"] = claims.secret
+        return self._serializer.dumps(data)
 
     def read_session(self, cookie: str | None) -> SessionClaims | None:
         if not cookie:
@@ -83,11 +94,12 @@ class Signer:
             return None
         if not isinstance(data, dict) or not isinstance(data.get("id"), str):
             return None
-        version = data.get("v", 0)
-        return SessionClaims(data["id"], version if isinstance(version, int) else 0)
+        secret = data.get("s")
+        return SessionClaims(data["id"], secret if isinstance(secret, str) else None)
 
-    def csrf_token(self, public_id: str) -> str:
-        return hmac.new(self._csrf_key, public_id.encode(), hashlib.sha256).hexdigest()[:40]
+    def csrf_token(self, subject: str) -> str:
+        """The CSRF token of a session (``Identity.csrf_subject``): a new session, a new token."""
+        return hmac.new(self._csrf_key, subject.encode(), hashlib.sha256).hexdigest()[:40]
 
-    def csrf_ok(self, public_id: str, token: str | None) -> bool:
-        return bool(token) and hmac.compare_digest(self.csrf_token(public_id), str(token))
+    def csrf_ok(self, subject: str, token: str | None) -> bool:
+        return bool(token) and hmac.compare_digest(self.csrf_token(subject), str(token))

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column, DateTime, ForeignKey, Integer
 from sqlmodel import Field, SQLModel
 
-__all__ = ["ApiToken", "Learner", "SignInFailure"]
+__all__ = ["ApiToken", "Learner", "LearnerSession", "SignInFailure"]
 
 
 def _when(*, index: bool = False, nullable: bool = False) -> Column[datetime]:
@@ -24,8 +24,26 @@ class Learner(SQLModel, table=True):
     username: str | None = Field(default=None, max_length=40, unique=True)
     password_hash: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(sa_column=_when())
-    # Bumped on sign-out-everywhere and deletion: older session cookies stop working.
-    session_version: int = Field(default=0)
+
+
+class LearnerSession(SQLModel, table=True):
+    """A signed-in browser: its cookie carries a secret whose SHA-256 is kept here.
+
+    Signing out deletes the row; changing the password deletes every row of the learner;
+    deleting the account deletes them with it. A cookie whose row is gone is not signed in,
+    in every process, at once.
+    """
+
+    __tablename__ = "learner_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("learner.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    secret_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_column=_when())
 
 
 class ApiToken(SQLModel, table=True):
@@ -48,7 +66,11 @@ class ApiToken(SQLModel, table=True):
 
 
 class SignInFailure(SQLModel, table=True):
-    """One failed sign-in, for rate limiting across processes."""
+    """One checked sign-in guess, for rate limiting across processes.
+
+    Recorded before the password is checked (in the same transaction as the count that allowed
+    it) and deleted again when the password was right, so concurrent guesses can never get
+    past the limit between a count and its record."""
 
     __tablename__ = "sign_in_failure"
 

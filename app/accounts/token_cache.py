@@ -2,9 +2,10 @@
 
 A script answering questions calls the API many times a second; looking its token up in the
 database on every call cost more than the answer itself. An entry lives ``ttl`` seconds. Revoking
-a token or deleting an account forgets the entries at once in the process that did it; other
-processes of a scaled-out deployment keep accepting a revoked token for at most ``ttl`` seconds
-(documented in docs/ARCHITECTURE.md).
+a token, changing the password or deleting the account forgets the entries at once in the process
+that did it, which is every process when there is one. With several worker processes the app
+builds the cache with ``ttl=0`` (nothing is kept): another process could otherwise accept a
+revoked token for ``ttl`` seconds (docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ class CachedToken:
     public_id: str
     username: str | None
     created_at: datetime
-    session_version: int
     # Built once per entry (a table model costs tens of microseconds to construct). Handlers
     # read it and pass it to queries by id; none attaches it to a session.
     learner: Learner = field(init=False, compare=False, repr=False)
@@ -40,7 +40,6 @@ class CachedToken:
             public_id=self.public_id,
             username=self.username,
             created_at=self.created_at,
-            session_version=self.session_version,
         )
         object.__setattr__(self, "learner", learner)
 

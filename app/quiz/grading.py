@@ -27,6 +27,7 @@ from itertools import combinations
 from typing import Any
 
 from app.content.questions import KeyPoint, Question
+from app.forms import text_problem
 from app.quiz.calculated import SEED_LIMIT, Drawn, draw
 
 __all__ = ["MAX_OPEN_ANSWER", "Grade", "ResponseInvalid", "covered_key_points", "grade"]
@@ -106,6 +107,17 @@ def _truefalse(question: Question, response: Mapping[str, Any]) -> Grade:
     return Grade(value is right, 1.0 if value is right else 0.0, {"value": right})
 
 
+def _finite(value: Any) -> float | None:
+    """``value`` as a float when it is a JSON number a float can hold (10**400 is not)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _drawn(question: Question, response: Mapping[str, Any], shape: str) -> Drawn:
     assert question.compute is not None
     seed = response.get("seed")
@@ -125,9 +137,11 @@ def _drawn(question: Question, response: Mapping[str, Any], shape: str) -> Drawn
 def _numeric(question: Question, response: Mapping[str, Any]) -> Grade:
     calculated = question.compute is not None
     shape = '{"value": 3.5, "seed": 1234}' if calculated else '{"value": 3.5}'
-    value = _field(response, "value", question, shape, *(("seed",) if calculated else ()))
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ResponseInvalid(f"'value' must be a finite number, got {value!r}")
+    raw = _field(response, "value", question, shape, *(("seed",) if calculated else ()))
+    value = _finite(raw)
+    if value is None:
+        shown = repr(raw) if len(repr(raw)) <= 40 else repr(raw)[:37] + "..."
+        raise ResponseInvalid(f"'value' must be a finite number, got {shown}")
     drawn = _drawn(question, response, shape) if calculated else None
     answer = drawn.answer if drawn else question.answer_number
     assert answer is not None  # loader-checked: a numeric question has an answer or a formula
@@ -173,6 +187,9 @@ def _open(question: Question, response: Mapping[str, Any]) -> Grade:
         raise ResponseInvalid(
             f"'text' is {len(text)} characters; keep answers under {MAX_OPEN_ANSWER}"
         )
+    problem = text_problem(text)
+    if problem:
+        raise ResponseInvalid(f"'text' cannot be kept as sent: {problem}")
     rating = response.get("rating")
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 4:
         raise ResponseInvalid("'rating' must be 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy)")

@@ -7,17 +7,20 @@ import time
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
 from app.accounts.identity import FormIdentity, PageIdentity
 from app.content.questions import Question
-from app.db import SessionDep, run_db
+from app.db import SessionDep
 from app.deps import NowDep, RngDep, SchedulerDep
 from app.errors import InvalidInput, NotFound
+from app.forms import ascii_int, text_problem
 from app.quiz import calculated, repository, service
+from app.quiz.grading import MAX_OPEN_ANSWER
 from app.quiz.schemas import explanation_html
+from app.quiz.writer import AttemptWriter
 from app.web import ContentDep, render
 
 __all__ = ["router"]
@@ -144,8 +147,24 @@ def _number(raw: str) -> float:
 
 def _seed(form: FormData) -> int | None:
     """The seed a calculated question was shown with (a hidden field), if it is one."""
-    raw = str(form.get("seed") or "")
-    return int(raw) if raw.isdigit() and int(raw) < calculated.SEED_LIMIT else None
+    return ascii_int(form.get("seed"), low=0, high=calculated.SEED_LIMIT - 1)
+
+
+def _shown(question: Question, form: FormData) -> list[str] | None:
+    """The option order the form was shown with (a hidden field); None when it has none.
+
+    A list that is not exactly this question's options (a tampered or stale form) is refused:
+    the page would otherwise render options that do not exist, or grade against an order the
+    learner never saw."""
+    order = [i for i in str(form.get("shown") or "").split(",") if i]
+    if not order:
+        return None
+    if sorted(order) != sorted(o.id for o in question.options):
+        raise InvalidInput(
+            "This form does not match the question any more (its options were changed or "
+            "came from another page). Here is the question again."
+        )
+    return order
 
 
 def response_from_form(question: Question, form: FormData) -> dict[str, Any]:
@@ -175,18 +194,29 @@ def response_from_form(question: Question, form: FormData) -> dict[str, Any]:
     if kind == "order":
         positions: dict[str, int] = {}
         for option in question.options:
-            try:
-                positions[option.id] = int(str(form.get(f"pos_{option.id}")))
-            except ValueError:
-                raise InvalidInput("Give every item a position.") from None
+            position = ascii_int(form.get(f"pos_{option.id}"))
+            if position is None:
+                raise InvalidInput("Give every item a position.")
+            positions[option.id] = position
         if sorted(positions.values()) != list(range(1, len(positions) + 1)):
             raise InvalidInput(f"Use each position from 1 to {len(positions)} exactly once.")
         return {"order": sorted(positions, key=positions.__getitem__)}
     text = str(form.get("text") or "")
     if not text.strip():
         raise InvalidInput("Write your answer first; bullet points are fine.")
-    rating = form.get("rating")
-    return {"text": text, "rating": int(str(rating))} if rating else {"text": text}
+    if len(text) > MAX_OPEN_ANSWER:
+        raise InvalidInput(
+            f"Your answer is {len(text):,} characters; keep it under {MAX_OPEN_ANSWER:,}."
+        )
+    problem = text_problem(text)
+    if problem:
+        raise InvalidInput(f"Your answer cannot be kept as typed: {problem}.")
+    if not form.get("rating"):
+        return {"text": text}
+    rating = ascii_int(form.get("rating"), low=1, high=4)
+    if rating is None:
+        raise InvalidInput("Rate your answer: 1 Again, 2 Hard, 3 Good or 4 Easy.")
+    return {"text": text, "rating": rating}
 
 
 @router.post("/quiz/{lesson}", response_class=HTMLResponse)
@@ -196,7 +226,6 @@ async def quiz_answer(
     identity: FormIdentity,
     session: SessionDep,
     content: ContentDep,
-    scheduler: SchedulerDep,
     now: NowDep,
     rng: RngDep,
 ) -> HTMLResponse:
@@ -205,9 +234,15 @@ async def quiz_answer(
     question = content.questions.get(str(form.get("question_id") or ""))
     if question is None:
         raise NotFound("That question no longer exists. Start the quiz again.")
-    order = [i for i in str(form.get("shown") or "").split(",") if i] or None
+    if slug is not None and question.lesson != slug:
+        raise InvalidInput(
+            f"That question belongs to the {content.lesson(question.lesson).title} lesson, "
+            f"not this one: answer it at /quiz/{question.lesson}."
+        )
     attempt_id = service.parse_attempt_id(str(form.get("attempt_id") or ""))
+    order: list[str] | None = None
     try:
+        order = _shown(question, form)
         response = response_from_form(question, form)
     except InvalidInput as exc:
         seed = _seed(form)  # the values the learner saw, or a fresh draw if the form lost them
@@ -227,6 +262,7 @@ async def quiz_answer(
         )
     if question.type == "open" and "rating" not in response:
         covered = service.covered(question, response["text"])
+        started = ascii_int(form.get("started_ms"), low=0)
         return render(
             request,
             "quiz/open_reveal.html",
@@ -237,27 +273,23 @@ async def quiz_answer(
                 "text": response["text"],
                 "covered": covered,
                 "attempt_id": attempt_id,
-                "started_ms": form.get("started_ms") or "",
+                "started_ms": started if started is not None else "",
                 "ratings": RATINGS,
             },
         )
-    started = str(form.get("started_ms") or "")
-    duration = int(time.time() * 1000) - int(started) if started.isdigit() else None
+    started = ascii_int(form.get("started_ms"), low=0)
+    duration = int(time.time() * 1000) - started if started is not None else None
     kept = duration if duration is not None and 0 <= duration < 86_400_000 else None
-    result, _created = await run_db(
+    writer: AttemptWriter = request.app.state.attempt_writer
+    result, _created = await writer.answer(
         session,
-        lambda: service.submit(
-            session,
-            scheduler=scheduler,
-            bank=content.questions,
-            identity=identity,
-            attempt_id=attempt_id,
-            question_id=question.id,
-            response=response,
-            shown_order=order,
-            duration_ms=kept,
-            now=now,
-        ),
+        identity=identity,
+        attempt_id=attempt_id,
+        question_id=question.id,
+        response=response,
+        shown_order=order,
+        duration_ms=kept,
+        now=now,
     )
     expected = result.correct_response
     values = expected.get("values") if question.compute else None
@@ -345,30 +377,25 @@ def review_page(
 
 
 @router.post("/review")
-async def review_rate(
-    request: Request,
+def review_rate(
     identity: FormIdentity,
     session: SessionDep,
     content: ContentDep,
     scheduler: SchedulerDep,
     now: NowDep,
+    rating: Annotated[str, Form()] = "",
+    question_id: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
-    form = await request.form()
-    try:
-        rating = int(str(form.get("rating")))
-    except ValueError:
-        raise InvalidInput("Rate the card: 1 Again, 2 Hard, 3 Good or 4 Easy.") from None
-    question_id = str(form.get("question_id") or "")
-    await run_db(
+    value = ascii_int(rating, low=1, high=4)
+    if value is None:
+        raise InvalidInput("Rate the card: 1 Again, 2 Hard, 3 Good or 4 Easy.")
+    service.rate(
         session,
-        lambda: service.rate(
-            session,
-            scheduler=scheduler,
-            bank=content.questions,
-            identity=identity,
-            question_id=question_id,
-            rating=rating,
-            now=now,
-        ),
+        scheduler=scheduler,
+        bank=content.questions,
+        identity=identity,
+        question_id=question_id,
+        rating=value,
+        now=now,
     )
     return RedirectResponse("/review", status_code=303)

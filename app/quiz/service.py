@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,6 +33,7 @@ __all__ = [
     "parse_attempt_id",
     "prepare",
     "rate",
+    "replay",
     "shuffled_order",
     "store",
     "submit",
@@ -216,7 +217,6 @@ Outcome = tuple[AttemptResult, bool] | AppError
 
 
 def prepare(
-    stored: Callable[[str], Attempt | None],
     *,
     bank: QuestionBank,
     identity: Identity,
@@ -226,17 +226,14 @@ def prepare(
     shown_order: Sequence[str] | None,
     duration_ms: int | None,
     now: datetime,
-) -> Pending | tuple[AttemptResult, bool]:
-    """Validate and grade an answer (no write). A response that no longer grades but whose
-    attempt id was stored before (``stored`` looks an id up) is a retry: its first result
-    comes back instead."""
+) -> Pending:
+    """Validate and grade an answer (no database). InvalidInput says what to send instead;
+    a caller that gets it should ask ``replay`` whether the attempt id was stored before (a
+    retry of an answer that no longer grades gets its first result back)."""
     question = question_or_404(bank, question_id)
     try:
         graded = grade(question, response)
     except ResponseInvalid as exc:
-        existing = stored(attempt_id)
-        if existing is not None:
-            return _replay(existing, identity, bank, question_id), False
         raise InvalidInput(str(exc)) from None
     order = _checked_order(question, shown_order)
     if question.type == "open":
@@ -258,6 +255,17 @@ def prepare(
         now,
         graded.drawn,
     )
+
+
+def replay(
+    session: Session, *, bank: QuestionBank, identity: Identity, attempt_id: str, question_id: str
+) -> AttemptResult | None:
+    """The first result of an attempt id stored before, or None (blocking: a worker thread)."""
+    existing = repository.get_attempt(session, attempt_id=attempt_id)
+    session.commit()  # end the read
+    if existing is None:
+        return None
+    return _replay(existing, identity, bank, question_id)
 
 
 def store(
@@ -346,20 +354,26 @@ def submit(
     duration_ms: int | None,
     now: datetime,
 ) -> tuple[AttemptResult, bool]:
-    """Grade, keep the attempt, reschedule the card. ``created`` is False for a retry."""
-    pending = prepare(
-        lambda attempt_id: repository.get_attempt(session, attempt_id=attempt_id),
-        bank=bank,
-        identity=identity,
-        attempt_id=attempt_id,
-        question_id=question_id,
-        response=response,
-        shown_order=shown_order,
-        duration_ms=duration_ms,
-        now=now,
-    )
-    if not isinstance(pending, Pending):
-        return pending
+    """Grade, keep the attempt, reschedule the card, in the calling thread (scripts and tests;
+    requests go through the ``AttemptWriter``). ``created`` is False for a retry."""
+    try:
+        pending = prepare(
+            bank=bank,
+            identity=identity,
+            attempt_id=attempt_id,
+            question_id=question_id,
+            response=response,
+            shown_order=shown_order,
+            duration_ms=duration_ms,
+            now=now,
+        )
+    except InvalidInput:
+        first = replay(
+            session, bank=bank, identity=identity, attempt_id=attempt_id, question_id=question_id
+        )
+        if first is None:
+            raise
+        return first, False
     (outcome,) = store(session, scheduler=scheduler, bank=bank, batch=[pending])
     if isinstance(outcome, AppError):
         raise outcome

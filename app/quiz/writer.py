@@ -7,22 +7,27 @@ is waiting, stores it with ``service.store`` (one transaction, executemany for t
 hands each request its own outcome. With a single request in flight the batch is that one
 answer, so nothing waits longer than its own write.
 
-SQLite work runs inline on the event loop (a local file answers faster than a thread hop);
-other databases are written from the thread pool.
+The writes run in one thread of the writer's own (never on the event loop, and never waiting
+for a turn in the shared thread pool): one batch at a time per process, which is all SQLite can
+take anyway, while the next batch gathers on the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
 
 from fsrs import Scheduler
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from app.accounts.identity import Identity
 from app.content.questions import QuestionBank
-from app.errors import AppError
+from app.errors import AppError, InvalidInput
 from app.quiz import service
 from app.quiz.service import AttemptResult, Outcome, Pending
 
@@ -36,11 +41,53 @@ class AttemptWriter:
         self._engine = engine
         self._scheduler = scheduler
         self._bank = bank
-        self._inline = engine.dialect.name == "sqlite"
+        self._thread: ThreadPoolExecutor | None = None  # started on the first answer
         self._waiting: list[tuple[Pending, asyncio.Future[Outcome]]] = []
         self._draining: asyncio.Task[None] | None = None
         self.batches = 0  # for the benchmark and tests: how many transactions were made
         self.stored = 0
+
+    async def answer(
+        self,
+        session: Session,
+        *,
+        identity: Identity,
+        attempt_id: str,
+        question_id: str,
+        response: Mapping[str, Any],
+        shown_order: Sequence[str] | None,
+        duration_ms: int | None,
+        now: datetime,
+    ) -> tuple[AttemptResult, bool]:
+        """Grade an answer and store it: the one path every answer takes, from the API and from
+        the quiz form. ``created`` is False for a resent attempt id. Grading is pure and quick,
+        so it runs on the loop; a response that no longer grades is looked up (``session``, in
+        a worker thread) in case it is the retry of one stored before."""
+        try:
+            pending = service.prepare(
+                bank=self._bank,
+                identity=identity,
+                attempt_id=attempt_id,
+                question_id=question_id,
+                response=response,
+                shown_order=shown_order,
+                duration_ms=duration_ms,
+                now=now,
+            )
+        except InvalidInput:
+            first = await run_in_threadpool(
+                lambda: service.replay(
+                    session,
+                    bank=self._bank,
+                    identity=identity,
+                    attempt_id=attempt_id,
+                    question_id=question_id,
+                )
+            )
+            if first is None:
+                raise
+            return first, False
+        return await self.submit(pending)
 
     async def submit(self, pending: Pending) -> tuple[AttemptResult, bool]:
         """Store one graded answer (with whatever else is waiting) and return its outcome."""
@@ -66,8 +113,11 @@ class AttemptWriter:
 
     async def _store(self, batch: list[tuple[Pending, asyncio.Future[Outcome]]]) -> None:
         pending = [p for p, _ in batch]
+        loop = asyncio.get_running_loop()
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="attempt-writer")
         try:
-            outcomes = await self._run(lambda: self._write(pending))
+            outcomes = await loop.run_in_executor(self._thread, self._write, pending)
         except Exception as exc:  # the database failed the whole batch: each request says so
             for _, future in batch:
                 if not future.done():
@@ -83,7 +133,8 @@ class AttemptWriter:
         with Session(self._engine, expire_on_commit=False) as session:
             return service.store(session, scheduler=self._scheduler, bank=self._bank, batch=batch)
 
-    async def _run(self, work: Callable[[], list[Outcome]]) -> list[Outcome]:
-        if self._inline:
-            return work()
-        return await run_in_threadpool(work)
+    def close(self) -> None:
+        """Wait for a batch being written, then stop the thread (the app's shutdown)."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.shutdown(wait=True)

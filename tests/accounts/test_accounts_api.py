@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 
-from app.accounts.service import MAX_FAILURES_PER_USERNAME
+from app.accounts.service import MAX_FAILURES_PER_PAIR
 from app.accounts.token_cache import CachedToken, TokenCache
 from app.config import Settings
 from app.main import create_app
@@ -29,7 +29,7 @@ def test_account_input_is_checked(client: TestClient) -> None:
     short = client.post("/api/v1/accounts", json={"username": "ada", "password": "short"})
     assert short.status_code == 422 and "8 to 256" in short.json()["detail"]
     bad = client.post("/api/v1/accounts", json={"username": "a d!", "password": "long enough"})
-    assert bad.status_code == 422 and "3-40 characters" in bad.json()["detail"]
+    assert bad.status_code == 422 and "3 to 40 characters" in bad.json()["detail"]
     missing = client.post("/api/v1/accounts", json={"username": "ada"})
     assert missing.status_code == 422 and "password" in missing.json()["detail"]
 
@@ -47,7 +47,7 @@ def test_token_needs_basic_credentials(client: TestClient) -> None:
 
 def test_failed_sign_ins_are_rate_limited(client: TestClient) -> None:
     client.post("/api/v1/accounts", json={"username": "ada", "password": "long enough"})
-    for _ in range(MAX_FAILURES_PER_USERNAME):
+    for _ in range(MAX_FAILURES_PER_PAIR):
         assert client.post("/api/v1/tokens", auth=("ada", "guess")).status_code == 401
     limited = client.post("/api/v1/tokens", auth=("ada", "long enough"))
     assert limited.status_code == 429
@@ -136,7 +136,7 @@ def test_a_token_revoked_by_another_process_stops_working_within_the_cache_ttl(
 def test_token_cache_unit() -> None:
     now = [0.0]
     cache = TokenCache(ttl=10.0, max_entries=2, clock=lambda: now[0])
-    entry = CachedToken(1, None, 7, "p", "ada", datetime(2026, 1, 1, tzinfo=UTC), 0)
+    entry = CachedToken(1, None, 7, "p", "ada", datetime(2026, 1, 1, tzinfo=UTC))
     cache.put("a", entry)
     assert cache.get("a") == entry
     now[0] = 9.9

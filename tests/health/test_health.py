@@ -38,4 +38,4 @@ def test_readyz_is_503_when_the_database_is_unreachable(settings: Settings, tmp_
     with TestClient(app) as client:
         response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.json()["database"].startswith("unreachable")
+    assert "not answering" in response.json()["database"]

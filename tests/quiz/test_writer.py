@@ -52,7 +52,6 @@ def test_concurrent_answers_share_a_transaction_and_keep_their_outcomes(
 
     def pending(who: Identity, attempt_id: str) -> service.Pending:
         prepared = service.prepare(
-            lambda _id: None,
             bank=bank,
             identity=who,
             attempt_id=attempt_id,
@@ -102,7 +101,6 @@ def test_a_failed_batch_fails_each_request_with_the_error(migrated: Settings) ->
     question = next(q for q in bank.questions if q.type == "truefalse")
     ghost = Identity(str(uuid.uuid4()), None, "session")
     prepared = service.prepare(
-        lambda _id: None,
         bank=bank,
         identity=ghost,
         attempt_id=str(uuid.uuid4()),
