@@ -102,4 +102,8 @@ class Signer:
         return hmac.new(self._csrf_key, subject.encode(), hashlib.sha256).hexdigest()[:40]
 
     def csrf_ok(self, subject: str, token: str | None) -> bool:
-        return bool(token) and hmac.compare_digest(self.csrf_token(subject), str(token))
+        if not token:
+            return False
+        # compare_digest refuses non-ASCII str; anything a client sends compares as bytes.
+        sent = str(token).encode("utf-8", "surrogatepass")
+        return hmac.compare_digest(self.csrf_token(subject).encode(), sent)

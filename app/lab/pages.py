@@ -22,6 +22,7 @@ from starlette.datastructures import FormData
 from app.accounts.identity import FormIdentity, PageIdentity
 from app.content import ContentIndex
 from app.errors import InvalidInput, RateLimited
+from app.forms import ascii_int
 from app.lab import charts, cost, service
 from app.lab.api import WEIGHTS_NOTE
 from app.lab.configs import PRESETS, EncoderConfig, Preset, config_for
@@ -165,12 +166,12 @@ def _problem(message: str, loc: str) -> InvalidInput:
 
 
 def _whole(raw: str, *, label: str, loc: str, low: int, high: int) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
+    value = ascii_int(raw)
+    if value is None:
+        shown = raw if len(raw) <= 20 else raw[:20] + "…"
         raise _problem(
-            f"{label} must be a whole number from {low} to {high}; you sent '{raw}'.", loc
-        ) from None
+            f"{label} must be a whole number from {low} to {high}; you sent '{shown}'.", loc
+        )
     if not low <= value <= high:
         raise _problem(f"{label} must be from {low} to {high}; you sent {value}.", loc)
     return value
@@ -355,11 +356,8 @@ def _compare_length(f: CompareFields, server: Server) -> int:
 
 
 def _safe_int(raw: str, default: int, high: int) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        return default
-    return value if 1 <= value <= high else default
+    value = ascii_int(raw, low=1, high=high)
+    return default if value is None else value
 
 
 # --- what the results look like on the page ---------------------------------------------------
@@ -513,7 +511,7 @@ def _render(
     compare_lengths = [_compare_length(f, server)]
     preset = f.preset if server.preset_allowed(f.preset) else server.presets[0].name
     sweep_preset = s.preset if server.preset_allowed(s.preset) else server.presets[0].name
-    sweep_lengths = [int(n) for n in s.lengths if n.isdigit() and int(n) in SWEEP_LENGTHS]
+    sweep_lengths = [n for n in map(ascii_int, s.lengths) if n is not None and n in SWEEP_LENGTHS]
     focus = f.focus if f.focus in ARCHITECTURES else ""
     context = {
         "f": f,
