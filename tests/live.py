@@ -38,16 +38,25 @@ def bertprep(
 
 
 @contextmanager
-def live_server(data_dir: Path, *, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """Migrate a fresh database in ``data_dir``, serve it, yield the base URL, stop it."""
+def live_server(
+    data_dir: Path,
+    *,
+    extra_env: dict[str, str] | None = None,
+    migrate: bool = True,
+    args: tuple[str, ...] = (),
+) -> Iterator[str]:
+    """Migrate a fresh database in ``data_dir`` (unless told not to), serve it with ``args``,
+    yield the base URL, stop it."""
     port = free_port()
     env = {"BERTPREP_DATA_DIR": str(data_dir), "PORT": str(port), **(extra_env or {})}
-    migrated = bertprep("migrate", env=env)
-    assert migrated.returncode == 0, migrated.stderr
+    if migrate:
+        migrated = bertprep("migrate", env=env)
+        assert migrated.returncode == 0, migrated.stderr
+    data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / "server.log"
     log = log_path.open("w", encoding="utf-8")
     process = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve"],
+        [sys.executable, "-m", "app", "serve", *args],
         cwd=PROJECT_ROOT,
         env={**os.environ, **env},
         stdout=log,

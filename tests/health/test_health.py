@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
-from app.migrate import downgrade
+from app.migrate import downgrade, head_revision, upgrade
 
 
 def test_healthz(client: TestClient) -> None:
@@ -39,3 +39,29 @@ def test_readyz_is_503_when_the_database_is_unreachable(settings: Settings, tmp_
         response = client.get("/readyz")
     assert response.status_code == 503
     assert "not answering" in response.json()["database"]
+
+
+def test_readyz_reports_dialect_and_revisions(client: TestClient, migrated: Settings) -> None:
+    body = client.get("/readyz").json()
+    head = head_revision(migrated.resolved_database_url)
+    assert body["dialect"] == "sqlite"
+    assert body["schema_revision"] == body["expected_revision"] == head
+
+
+def test_a_database_behind_the_code_is_not_served_until_it_is_migrated(
+    migrated: Settings,
+) -> None:
+    url = migrated.resolved_database_url
+    downgrade(url, "0002")
+    with TestClient(create_app(migrated)) as client:
+        for path in ("/review", "/api/v1/progress", "/account"):
+            response = client.get(path)
+            assert response.status_code == 503, path
+            assert "revision 0002" in response.text and "bertprep migrate" in response.text
+            assert int(response.headers["retry-after"]) > 0
+        assert client.get("/api/v1/progress").headers["content-type"] == "application/problem+json"
+        assert client.get("/lessons/bert").status_code == 200  # memory-only pages still serve
+        assert client.get("/healthz").status_code == 200
+        upgrade(url)
+        assert client.get("/readyz").status_code == 200  # looks again, and lets requests in
+        assert client.get("/review").status_code == 200
