@@ -1,4 +1,6 @@
-# bertprep: slim Python 3.11, non-root, migrations then uvicorn on 0.0.0.0:8000.
+# bertprep: slim Python 3.11, non-root, migrations then uvicorn on 0.0.0.0:8000 (as `make run`:
+# migrate, then serve; `bertprep serve` checks the content and the schema itself).
+# Not built in CI (no container engine there); tests/test_deploy_files.py checks what it runs.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -16,7 +18,7 @@ RUN groupadd --system bertprep && useradd --system --gid bertprep --home-dir /ap
 # Dependencies first, so editing content or templates does not reinstall them.
 COPY pyproject.toml README.md ./
 COPY app/__init__.py app/__init__.py
-RUN pip install --no-cache-dir -e .
+RUN pip install --no-cache-dir -e '.[postgres]'
 
 COPY app ./app
 COPY templates ./templates
@@ -37,4 +39,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
     CMD python -c "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:${PORT}/healthz', timeout=2).status != 200)"
 
-CMD ["sh", "-c", "bertprep migrate && exec bertprep serve --host 0.0.0.0 --port ${PORT}"]
+# WORKERS > 1 needs PostgreSQL (BERTPREP_DATABASE_URL); on the SQLite default, keep one.
+ENV WORKERS=1
+CMD ["sh", "-c", "bertprep migrate && exec bertprep serve --host 0.0.0.0 --port ${PORT} --workers ${WORKERS}"]

@@ -29,7 +29,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 # it is only for the parity tests, never imported by the app.
 $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev,parity]'
+	$(BIN)/pip install --quiet -e '.[dev,parity,postgres]'
 	@touch $@
 
 migrate: $(VENV)/.installed

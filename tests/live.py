@@ -47,6 +47,19 @@ def live_server(
 ) -> Iterator[str]:
     """Migrate a fresh database in ``data_dir`` (unless told not to), serve it with ``args``,
     yield the base URL, stop it."""
+    with live_process(data_dir, extra_env=extra_env, migrate=migrate, args=args) as (base, _):
+        yield base
+
+
+@contextmanager
+def live_process(
+    data_dir: Path,
+    *,
+    extra_env: dict[str, str] | None = None,
+    migrate: bool = True,
+    args: tuple[str, ...] = (),
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``live_server``, yielding the server process too."""
     port = free_port()
     env = {"BERTPREP_DATA_DIR": str(data_dir), "PORT": str(port), **(extra_env or {})}
     if migrate:
@@ -76,7 +89,7 @@ def live_server(
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not become ready within 30 s")
             time.sleep(0.1)
-        yield base
+        yield base, process
     finally:
         process.terminate()
         try:

@@ -6,10 +6,13 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 
 from app.content import load_content
 from tests.conftest import CONTENT_DIR
 from tests.live import live_server
+
+pytestmark = pytest.mark.both_databases
 
 BANK = load_content(CONTENT_DIR).questions
 

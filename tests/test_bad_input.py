@@ -94,6 +94,7 @@ def test_a_bad_open_rating_is_422(client: TestClient, app: FastAPI, csrf: str, r
     assert response.status_code == 422 and "Rate your answer" in response.text
 
 
+@pytest.mark.both_databases
 def test_a_question_from_another_lesson_is_refused(
     client: TestClient, app: FastAPI, csrf: str
 ) -> None:
@@ -106,6 +107,7 @@ def test_a_question_from_another_lesson_is_refused(
 
 
 @pytest.mark.parametrize("text", ["before\x00after", "a\x07b", "x\x85y"])
+@pytest.mark.both_databases
 def test_control_characters_in_an_open_answer_are_refused(
     client: TestClient, app: FastAPI, csrf: str, text: str
 ) -> None:
@@ -116,6 +118,7 @@ def test_control_characters_in_an_open_answer_are_refused(
     assert response.status_code == 422 and "control character" in response.text
 
 
+@pytest.mark.both_databases
 def test_a_lone_surrogate_or_nul_through_the_api_is_refused(
     client: TestClient, app: FastAPI
 ) -> None:
@@ -141,6 +144,7 @@ def test_a_lone_surrogate_or_nul_through_the_api_is_refused(
     assert exported["attempts"][0]["response"]["text"] == "Ligne 1\n\tÉtape 2: 共享权重 ✓"
 
 
+@pytest.mark.both_databases
 def test_a_huge_number_on_a_calculated_question_is_422(client: TestClient, app: FastAPI) -> None:
     headers = {**make_account(client), "content-type": "application/json"}
     question = _calculated(app)
@@ -213,7 +217,7 @@ class _Site:
 
 
 @pytest.fixture
-def site(migrated: Settings) -> Iterator[_Site]:
+def site(migrated: Settings) -> Iterator[_Site]:  # one app per test: its data accumulates
     from app.main import create_app
 
     app = create_app(migrated.model_copy(update={"lab_max_work": 5.0}))
@@ -297,6 +301,7 @@ def test_arbitrary_lab_forms_never_5xx(site: _Site, data: st.DataObject) -> None
     site.no_5xx(site.client.post(data.draw(st.sampled_from(["/lab", "/lab/sweep"])), data=fields))
 
 
+@pytest.mark.both_databases
 @PROPERTY
 @given(data=st.data())
 def test_arbitrary_api_bodies_never_5xx(site: _Site, data: st.DataObject) -> None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -12,13 +11,11 @@ from app.db import make_engine
 from app.migrate import current_revision, downgrade, head_revision, upgrade
 from app.tables import metadata
 
-
-def _url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'm.db'}"
+pytestmark = pytest.mark.both_databases
 
 
-def test_empty_to_head(tmp_path: Path) -> None:
-    url = _url(tmp_path)
+def test_empty_to_head(database: str) -> None:
+    url = database
     upgrade(url)
     engine = make_engine(url)
     assert current_revision(engine) == head_revision(url) is not None
@@ -26,8 +23,8 @@ def test_empty_to_head(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_head_to_base_and_back(tmp_path: Path) -> None:
-    url = _url(tmp_path)
+def test_head_to_base_and_back(database: str) -> None:
+    url = database
     upgrade(url)
     downgrade(url, "base")
     engine = make_engine(url)
@@ -37,8 +34,8 @@ def test_head_to_base_and_back(tmp_path: Path) -> None:
     upgrade(url)  # and up again: downgrades leave nothing behind that blocks a re-run
 
 
-def test_models_and_migrations_agree(tmp_path: Path) -> None:
-    url = _url(tmp_path)
+def test_models_and_migrations_agree(database: str) -> None:
+    url = database
     upgrade(url)
     engine = make_engine(url)
     with engine.connect() as connection:

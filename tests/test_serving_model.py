@@ -139,6 +139,7 @@ def test_the_engine_refuses_work_on_a_serving_event_loop(settings: Settings) -> 
     engine.dispose()
 
 
+@pytest.mark.both_databases
 def test_every_learner_page_and_call_runs_with_the_guard_armed(
     client: TestClient, app: FastAPI
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import pytest
 from fastapi.testclient import TestClient
 
 from app.accounts.service import MAX_FAILURES_PER_PAIR
@@ -13,6 +14,8 @@ from app.config import Settings
 from app.main import create_app
 from app.quiz.scheduling import make_scheduler
 from tests.conftest import make_account, new_id
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_create_account_and_duplicate(client: TestClient) -> None:

@@ -23,6 +23,8 @@ from app.accounts.service import MAX_FAILURES_PER_PAIR
 from app.accounts.tables import LearnerSession, SignInFailure
 from tests.conftest import make_account
 
+pytestmark = pytest.mark.both_databases
+
 PASSWORD = "correct horse"
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
 
 from app.config import Settings
 from app.main import create_app
 from app.migrate import downgrade, head_revision, upgrade
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_healthz(client: TestClient) -> None:
@@ -44,7 +48,7 @@ def test_readyz_is_503_when_the_database_is_unreachable(settings: Settings, tmp_
 def test_readyz_reports_dialect_and_revisions(client: TestClient, migrated: Settings) -> None:
     body = client.get("/readyz").json()
     head = head_revision(migrated.resolved_database_url)
-    assert body["dialect"] == "sqlite"
+    assert body["dialect"] == make_url(migrated.resolved_database_url).get_backend_name()
     assert body["schema_revision"] == body["expected_revision"] == head
 
 

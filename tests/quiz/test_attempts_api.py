@@ -14,6 +14,8 @@ from app.main import create_app
 from app.quiz.calculated import draw, format_number
 from tests.conftest import Clock, make_account, new_id
 
+pytestmark = pytest.mark.both_databases
+
 ANSWER_FIELDS = {
     "correct",
     "answer",

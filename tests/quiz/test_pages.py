@@ -5,12 +5,15 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.quiz.calculated import draw, format_number
 from tests.conftest import Clock
 from tests.quiz.test_attempts_api import right_response
+
+pytestmark = pytest.mark.both_databases
 
 
 def _field(html: str, name: str) -> str:

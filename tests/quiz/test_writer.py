@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from app.accounts.identity import Identity
@@ -24,6 +26,8 @@ from app.quiz.scheduling import make_scheduler
 from app.quiz.tables import Attempt, ReviewCard, ReviewLog
 from app.quiz.writer import AttemptWriter
 from tests.conftest import CONTENT_DIR
+
+pytestmark = pytest.mark.both_databases
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -92,6 +96,7 @@ def test_concurrent_answers_share_a_transaction_and_keep_their_outcomes(
     again = run_async(writer.submit(pending(as_ada, ids[2])))
     assert again[1] is False and again[0].next_review_at == firsts[2][0].next_review_at  # type: ignore[index]
     assert writer.stored == 6
+    writer.close()
     engine.dispose()
 
 
@@ -112,9 +117,11 @@ def test_a_failed_batch_fails_each_request_with_the_error(migrated: Settings) ->
     )
     assert isinstance(prepared, service.Pending)
     writer = AttemptWriter(engine, scheduler=make_scheduler(fuzz=False), bank=bank)
-    engine.dispose()
-    migrated.data_dir.joinpath("test.db").unlink()  # the database disappears under the writer
-    migrated.data_dir.joinpath("test.db").mkdir()  # and its path cannot be opened as a file
-    with pytest.raises(Exception, match="unable to open database"):
+    cascade = " CASCADE" if engine.dialect.name == "postgresql" else ""
+    with engine.begin() as connection:  # the table disappears under the writer
+        connection.execute(text(f"DROP TABLE attempt{cascade}"))
+    with pytest.raises(DBAPIError, match="attempt"):
         run_async(writer.submit(prepared))
     assert writer.batches == 0
+    writer.close()
+    engine.dispose()
