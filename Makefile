@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test lint check migrate bench clean help fetch-model
+.PHONY: run test lint check migrate bench reliability clean help fetch-model
 
 help:
 	@echo "make run    serve at http://$(HOST):$(PORT) (PORT=... to change)"
@@ -14,6 +14,7 @@ help:
 	@echo "make check  validate the content (bertprep check)"
 	@echo "make fetch-model  download the lab's pretrained model (bertprep fetch-model)"
 	@echo "make bench  lesson pages, answers and the lab vs their baselines (needs wrk)"
+	@echo "make reliability  64 learners for 60 s on SQLite and PostgreSQL, kill -9 under writers"
 
 # The venv is (re)built when pyproject.toml changes; stamps record what was installed.
 $(BIN)/python:
@@ -63,6 +64,10 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/attempts.py
 	$(BIN)/python bench/lab.py
+
+# The full load and crash suites (short versions run in `make test`); figures in bench/README.md.
+reliability: $(VENV)/.installed-dev
+	$(BIN)/python bench/reliability.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

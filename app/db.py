@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, create_engine
+from starlette.concurrency import run_in_threadpool
 
 from app.errors import AppError, Unavailable
 
@@ -45,6 +46,7 @@ __all__ = [
     "ping",
     "refusing_work_on_this_thread",
     "retry_on_conflict",
+    "run_with_session",
 ]
 
 T = TypeVar("T")
@@ -236,6 +238,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     state = request.app.state
     capacity: Capacity = state.capacity
     async with capacity.slot():
+        request.state.db_turn = True  # run_with_session: this request already has its turn
         await state.schema.ensure()
         session = Session(state.engine, expire_on_commit=False)  # no I/O: connects on first use
         try:
@@ -249,6 +252,23 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+async def run_with_session(request: Request, work: Callable[[Session], T]) -> T:
+    """Database work for an async handler that holds no session (the API's identity lookups):
+    admitted like any request, unless this request already has its turn; run in a worker
+    thread with a session of its own, which is closed in that thread too."""
+    state = request.app.state
+    held = getattr(request.state, "db_turn", False)
+    capacity: Capacity = state.capacity
+    async with nullcontext() if held else capacity.slot():
+        await state.schema.ensure()
+        return await run_in_threadpool(_with_session, state.engine, work)
+
+
+def _with_session(engine: Engine, work: Callable[[Session], T]) -> T:
+    with Session(engine, expire_on_commit=False) as session:
+        return work(session)
 
 
 def install_database_error_handler(app: FastAPI) -> None:

@@ -179,7 +179,9 @@ def create_app(
     )
     schema = SchemaGate(engine)
     scheduler = scheduler or make_scheduler()
-    writer = AttemptWriter(engine, scheduler=scheduler, bank=index.questions)
+    writer = AttemptWriter(
+        engine, scheduler=scheduler, bank=index.questions, max_waiting=settings.max_queued
+    )
     lab_pool = LabPool(
         workers=settings.lab_workers,
         queue=settings.lab_queue,

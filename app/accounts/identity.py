@@ -11,7 +11,7 @@ taken before registering, say) is not signed in: its visitor starts over as a ne
 The cookie is written by the app's response-header middleware from
 ``request.state.session_cookie``: handlers stay free to return any response. Looking a visitor
 up is database work: ``page_identity`` is a plain ``def`` (FastAPI runs it in the thread pool)
-and ``api_identity`` hands its lookups to the thread pool.
+and ``api_identity`` hands its lookups to the thread pool (``run_with_session``).
 """
 
 from __future__ import annotations
@@ -23,14 +23,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import inspect
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
 
 from app.accounts import repository
 from app.accounts.security import SESSION_COOKIE, SESSION_MAX_AGE, SessionClaims, Signer, hash_token
 from app.accounts.tables import ApiToken, Learner
 from app.accounts.token_cache import CachedToken, TokenCache
-from app.db import SessionDep, retry_on_conflict
+from app.db import SessionDep, retry_on_conflict, run_with_session
 from app.errors import Forbidden, Unauthorized
 
 __all__ = [
@@ -110,15 +109,16 @@ def page_identity(request: Request, session: SessionDep) -> Identity:
     return identity
 
 
-async def api_identity(request: Request, session: SessionDep) -> Identity:
+async def api_identity(request: Request) -> Identity:
     """The caller of the JSON API: a Bearer token, or a browser session with a CSRF header.
 
     A script's token is usually in the token cache: the answer call then reads nothing before
-    its write, and does not leave the event loop to find out who is calling."""
+    its write, and does not leave the event loop to find out who is calling. Lookups run in a
+    worker thread (``run_with_session``)."""
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer":
-        return await _from_token(request, session, hash_token(credentials.strip()))
-    identity = await run_in_threadpool(_from_cookie, request, session)
+        return await _from_token(request, hash_token(credentials.strip()))
+    identity = await run_with_session(request, lambda session: _from_cookie(request, session))
     if identity is None:
         raise Unauthorized(
             "Send 'Authorization: Bearer <token>' (create one on /account or with "
@@ -133,23 +133,23 @@ async def api_identity(request: Request, session: SessionDep) -> Identity:
     return identity
 
 
-async def _from_token(request: Request, session: Session, token_hash: str) -> Identity:
+async def _from_token(request: Request, token_hash: str) -> Identity:
     cache = token_cache(request)
     found = cache.get(token_hash)
     if found is None:
-        found = await run_in_threadpool(_looked_up, session, token_hash)
+        found = await run_with_session(request, lambda session: _looked_up(session, token_hash))
         cache.put(token_hash, found)  # a hit never extends the entry: revocations get through
     moment = repository.now()
     last = found.last_used_at
     if last is None or moment - repository.as_utc(last) >= TOKEN_TOUCH_INTERVAL:
-        await run_in_threadpool(_touch, session, found.token_id, moment)
+        token_id = found.token_id
+        await run_with_session(request, lambda session: _touch(session, token_id, moment))
         cache.update(token_hash, replace(found, last_used_at=moment))
     return Identity(found.public_id, found.learner, "token")
 
 
 def _looked_up(session: Session, token_hash: str) -> CachedToken:
     found = repository.learner_for_token(session, token_hash=token_hash)
-    session.commit()  # end the read: the request may write next, or hold no connection at all
     if found is None:
         raise Unauthorized("That API token is not valid or has been revoked.")
     return found

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
+import threading
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -33,15 +35,23 @@ TOKEN_PREFIX = "bp_"
 _HASHER = PasswordHasher()
 # Verifying against this when the username is unknown keeps the timing of both cases alike.
 _DUMMY_HASH = _HASHER.hash("not-a-real-password")
+# Each argon2 call runs its own native threads (parallelism 4) at full tilt for tens of
+# milliseconds. A class signing up at once would start dozens of them together, and the event
+# loop's thread would then get a sliver of the CPU. At most one call per core runs at a time;
+# the others wait in their worker threads.
+_ARGON2_AT_ONCE = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
 
 def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
+    with _ARGON2_AT_ONCE:
+        return _HASHER.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _HASHER.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        with _ARGON2_AT_ONCE:
+            matched = _HASHER.verify(password_hash or _DUMMY_HASH, password)
+        return matched and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from app.accounts.identity import ApiIdentity
 from app.api import problem_responses
-from app.db import SessionDep
+from app.db import SessionDep, run_with_session
 from app.deps import NowDep, RngDep, SchedulerDep
 from app.quiz import calculated, repository, service
 from app.quiz.scheduling import State
@@ -65,17 +65,16 @@ ATTEMPTS_ROUTE: dict[str, Any] = {
 }
 
 
-async def create_attempt(
-    body: AttemptIn, identity: ApiIdentity, session: SessionDep, request: Request
-) -> Response:
+async def create_attempt(body: AttemptIn, identity: ApiIdentity, request: Request) -> Response:
     # The busiest call: the app-wide collaborators come straight from app.state rather than
-    # through five more dependencies (each costs a measurable share of the request). Grading
-    # is pure and quick, so it runs here; the database is touched only by the writer's thread
-    # (or, in a worker thread, to replay a retry whose response no longer grades).
+    # through five more dependencies (each costs a measurable share of the request), and there
+    # is no session dependency: the database is touched only by the writer's thread (or, in a
+    # worker thread, to replay a retry whose response no longer grades). Grading is pure and
+    # quick, so it runs here.
     state = request.app.state
     writer: AttemptWriter = state.attempt_writer
     result, created = await writer.answer(
-        session,
+        lambda work: run_with_session(request, work),
         identity=identity,
         attempt_id=service.parse_attempt_id(body.attempt_id),
         question_id=body.question_id,

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from app.accounts.identity import FormIdentity, PageIdentity
@@ -282,7 +283,7 @@ async def quiz_answer(
     kept = duration if duration is not None and 0 <= duration < 86_400_000 else None
     writer: AttemptWriter = request.app.state.attempt_writer
     result, _created = await writer.answer(
-        session,
+        lambda work: run_in_threadpool(work, session),
         identity=identity,
         attempt_id=attempt_id,
         question_id=question.id,

@@ -2,32 +2,32 @@
 
 A busy class (or a script) sends many answers at once. Storing each in its own transaction
 spends most of the time on transaction set-up and commit, and SQLite has one writer anyway.
-``AttemptWriter.submit`` queues a graded answer and waits; one drain task takes everything that
+``AttemptWriter.submit`` queues a graded answer and awaits it. The writer's own thread (never
+the event loop, and never waiting for a turn in the shared thread pool) takes everything that
 is waiting, stores it with ``service.store`` (one transaction, executemany for the rows) and
-hands each request its own outcome. With a single request in flight the batch is that one
-answer, so nothing waits longer than its own write.
-
-The writes run in one thread of the writer's own (never on the event loop, and never waiting
-for a turn in the shared thread pool): one batch at a time per process, which is all SQLite can
-take anyway, while the next batch gathers on the loop.
+hands each request its outcome back on its loop (``call_soon_threadsafe``). With a single
+request in flight the batch is that one answer, so nothing waits longer than its own write;
+while a batch is written, the next one gathers. One batch at a time per process is all SQLite
+can take anyway.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import queue
+import threading
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
 from fsrs import Scheduler
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from app.accounts.identity import Identity
 from app.content.questions import QuestionBank
-from app.errors import AppError, InvalidInput
+from app.errors import AppError, InvalidInput, Unavailable
 from app.quiz import service
 from app.quiz.service import AttemptResult, Outcome, Pending
 
@@ -35,21 +35,35 @@ __all__ = ["AttemptWriter"]
 
 MAX_BATCH = 64
 
+_Item = tuple[Pending, "asyncio.Future[Outcome]", asyncio.AbstractEventLoop]
+
+# Runs a function of a session in a worker thread and awaits its result.
+InThread = Callable[[Callable[[Session], AttemptResult | None]], Awaitable[AttemptResult | None]]
+
 
 class AttemptWriter:
-    def __init__(self, engine: Engine, *, scheduler: Scheduler, bank: QuestionBank) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        scheduler: Scheduler,
+        bank: QuestionBank,
+        max_waiting: int = 1024,
+    ) -> None:
         self._engine = engine
+        self.max_waiting = max_waiting
         self._scheduler = scheduler
         self._bank = bank
-        self._thread: ThreadPoolExecutor | None = None  # started on the first answer
-        self._waiting: list[tuple[Pending, asyncio.Future[Outcome]]] = []
-        self._draining: asyncio.Task[None] | None = None
+        self._thread: threading.Thread | None = None  # started on the first answer
+        self._inbox: queue.SimpleQueue[list[_Item] | None] = queue.SimpleQueue()
+        self._gathering: list[_Item] = []  # queued this turn of the loop
+        self._queued = 0  # answers waiting or being written (read on the loop)
         self.batches = 0  # for the benchmark and tests: how many transactions were made
         self.stored = 0
 
     async def answer(
         self,
-        session: Session,
+        in_thread: InThread,
         *,
         identity: Identity,
         attempt_id: str,
@@ -61,8 +75,9 @@ class AttemptWriter:
     ) -> tuple[AttemptResult, bool]:
         """Grade an answer and store it: the one path every answer takes, from the API and from
         the quiz form. ``created`` is False for a resent attempt id. Grading is pure and quick,
-        so it runs on the loop; a response that no longer grades is looked up (``session``, in
-        a worker thread) in case it is the retry of one stored before."""
+        so it runs on the loop; a response that no longer grades is looked up (``in_thread``
+        runs that lookup with a session in a worker thread) in case it is the retry of one
+        stored before."""
         try:
             pending = service.prepare(
                 bank=self._bank,
@@ -75,8 +90,8 @@ class AttemptWriter:
                 now=now,
             )
         except InvalidInput:
-            first = await run_in_threadpool(
-                lambda: service.replay(
+            first = await in_thread(
+                lambda session: service.replay(
                     session,
                     bank=self._bank,
                     identity=identity,
@@ -90,51 +105,89 @@ class AttemptWriter:
         return await self.submit(pending)
 
     async def submit(self, pending: Pending) -> tuple[AttemptResult, bool]:
-        """Store one graded answer (with whatever else is waiting) and return its outcome."""
+        """Store one graded answer (with whatever else is waiting) and return its outcome.
+
+        Answers wait on the loop, holding nothing, for the one writer thread; past
+        ``max_waiting`` of them the server is over capacity and says so (503)."""
+        if self._queued >= self.max_waiting:
+            raise Unavailable(
+                f"The server is busy storing {self._queued} answers; try again in a moment.",
+                retry_after=1,
+            )
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Outcome] = loop.create_future()
-        self._waiting.append((pending, future))
-        if self._draining is None:
-            self._draining = loop.create_task(self._drain())
-        outcome = await future
+        self._queued += 1
+        try:
+            if not self._gathering:  # answers queued in one turn of the loop go together
+                loop.call_soon(self._hand_over)
+            self._gathering.append((pending, future, loop))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="attempt-writer", daemon=True
+                )
+                self._thread.start()
+            outcome = await future
+        finally:
+            self._queued -= 1
         if isinstance(outcome, AppError):
             raise outcome
         return outcome
 
-    async def _drain(self) -> None:
-        try:
-            await asyncio.sleep(0)  # let the requests already read queue their answers too
-            while self._waiting:
-                batch = self._waiting[:MAX_BATCH]
-                del self._waiting[:MAX_BATCH]
-                await self._store(batch)
-        finally:
-            self._draining = None
+    def _hand_over(self) -> None:
+        gathered, self._gathering = self._gathering, []
+        self._inbox.put(gathered)
 
-    async def _store(self, batch: list[tuple[Pending, asyncio.Future[Outcome]]]) -> None:
-        pending = [p for p, _ in batch]
-        loop = asyncio.get_running_loop()
-        if self._thread is None:
-            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="attempt-writer")
-        try:
-            outcomes = await loop.run_in_executor(self._thread, self._write, pending)
-        except Exception as exc:  # the database failed the whole batch: each request says so
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            return
-        self.batches += 1
-        self.stored += sum(1 for o in outcomes if not isinstance(o, AppError) and o[1])
-        for (_, future), outcome in zip(batch, outcomes, strict=True):
-            if not future.done():  # the client may have gone away meanwhile
-                future.set_result(outcome)
+    def _run(self) -> None:
+        """The writer thread: take what is waiting (at least one answer), store it in one
+        transaction, hand each request its outcome on its loop; until told to stop."""
+        while True:
+            first = self._inbox.get()
+            if first is None:
+                return
+            batch = list(first)
+            while len(batch) < MAX_BATCH:
+                try:
+                    more = self._inbox.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._inbox.put(None)  # stop after this batch
+                    break
+                batch.extend(more)
+            results: list[Outcome | BaseException]
+            try:
+                outcomes = self._write([p for p, _, _ in batch])
+            except Exception as exc:  # the database failed the whole batch: each request says so
+                results = [exc] * len(batch)
+            else:
+                self.batches += 1
+                self.stored += sum(1 for o in outcomes if not isinstance(o, AppError) and o[1])
+                results = list(outcomes)
+            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Any, Any]]] = {}
+            for (_, future, loop), result in zip(batch, results, strict=True):
+                by_loop.setdefault(loop, []).append((future, result))
+            for loop, delivered in by_loop.items():
+                with suppress(RuntimeError):  # that loop has closed: nobody is waiting
+                    loop.call_soon_threadsafe(_deliver, delivered)
 
     def _write(self, batch: list[Pending]) -> list[Outcome]:
         with Session(self._engine, expire_on_commit=False) as session:
             return service.store(session, scheduler=self._scheduler, bank=self._bank, batch=batch)
 
     def close(self) -> None:
-        """Wait for a batch being written, then stop the thread (the app's shutdown)."""
+        """Let the thread finish what is queued, then stop it (the app's shutdown)."""
         thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.shutdown(wait=True)
+        if thread is not None and thread.is_alive():
+            self._inbox.put(None)
+            thread.join()
+
+
+def _deliver(results: list[tuple[asyncio.Future[Outcome], Outcome | BaseException]]) -> None:
+    """On the request's loop: each waiting request gets its outcome."""
+    for future, outcome in results:
+        if future.done():  # the client went away meanwhile
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
