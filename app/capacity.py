@@ -59,7 +59,7 @@ class Capacity:
             self.active += 1
             return
         if self.waiting >= self.queue_limit:
-            raise self._refuse(f"{self.active} requests running and {self.waiting} waiting")
+            raise self._refuse(f"{self.active} running, {self.waiting} waiting")
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         try:

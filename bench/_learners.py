@@ -272,6 +272,7 @@ class Sample:
     error: str | None  # the exception's class name when no response came
     seconds: float
     timed_out: bool = False
+    started: float = 0.0  # time.monotonic() when the request was sent
 
     @property
     def outcome(self) -> str:
@@ -296,15 +297,17 @@ class Recorder:
         self, client: httpx.AsyncClient, kind: str, method: str, url: str, **kwargs: Any
     ) -> httpx.Response | None:
         """Make one request and record it; None when no response came (timeout, reset ...)."""
+        started = time.monotonic()
         began = time.perf_counter()
         try:
             response = await client.request(method, url, **kwargs)
         except httpx.HTTPError as exc:
             timed_out = isinstance(exc, httpx.TimeoutException)
             seconds = time.perf_counter() - began
-            self.samples.append(Sample(kind, None, type(exc).__name__, seconds, timed_out))
+            self.samples.append(Sample(kind, None, type(exc).__name__, seconds, timed_out, started))
             return None
-        self.samples.append(Sample(kind, response.status_code, None, time.perf_counter() - began))
+        seconds = time.perf_counter() - began
+        self.samples.append(Sample(kind, response.status_code, None, seconds, False, started))
         return response
 
     def acknowledge(self, attempt_id: str, via: str) -> None:

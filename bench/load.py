@@ -45,6 +45,7 @@ from bench._learners import (
     HealthProbe,
     Latency,
     Recorder,
+    Sample,
     check_acknowledged,
     discover,
     latency_table,
@@ -57,6 +58,7 @@ __all__ = ["HEALTHZ_LIMIT", "LESSON_P95_TARGET", "LoadReport", "main", "run_load
 
 LESSON_P95_TARGET = 0.250  # seconds
 HEALTHZ_LIMIT = 1.0  # seconds
+SETTLE = 10.0  # seconds: the opening rush of sign-ups, reported apart
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class LoadReport:
     timeouts: int
     server_errors: int  # 5xx responses
     latency: dict[str, Latency]  # per request kind, and "all"
+    settled: Latency | None  # every request sent after the first SETTLE seconds of the run
     healthz_worst: float | None
     healthz_probes: int
     healthz_failures: dict[str, int]
@@ -142,6 +145,13 @@ class LoadReport:
                 f"              {kind:<15}{lat.count:>7}{lat.p50 * ms:>9.1f}{lat.p95 * ms:>9.1f}"
                 f"{lat.p99 * ms:>9.1f}{lat.worst * ms:>9.1f}"
             )
+        if self.settled is not None:
+            s = self.settled
+            lines.append(
+                f"after {SETTLE:g} s     {s.count} requests: p50 {s.p50 * ms:.1f}, p95 "
+                f"{s.p95 * ms:.1f}, p99 {s.p99 * ms:.1f}, max {s.worst * ms:.1f} ms "
+                "(once the opening sign-ups are done)"
+            )
         p95 = self.lesson_p95
         if p95 is None:
             lines.append("lesson p95    no lesson page answered")
@@ -204,6 +214,14 @@ async def _drive(
     return recorder, probe, dict(Counter(learner.role for learner in crowd)), elapsed
 
 
+def _settled(samples: list[Sample]) -> Latency | None:
+    if not samples:
+        return None
+    start = min(s.started for s in samples)
+    late = [s for s in samples if s.started - start >= SETTLE]
+    return latency_table(late).get("all") if late else None
+
+
 def run_load(
     learners: int,
     seconds: float,
@@ -256,6 +274,7 @@ def run_load(
         timeouts=recorder.count(lambda s: s.timed_out),
         server_errors=recorder.count(lambda s: s.status is not None and s.status >= 500),
         latency=latency_table(samples),
+        settled=_settled(samples),
         healthz_worst=probe.worst,
         healthz_probes=len(probe.latencies),
         healthz_failures=dict(probe.failures),
