@@ -1,4 +1,5 @@
-"""Quiz use cases: draw a question, submit an attempt, rate a review. Each commits once."""
+"""Quiz use cases: draw a question, grade and store attempts, rate a review. Each commits once.
+Answers reach ``store`` through the ``AttemptWriter`` (``app/quiz/writer.py``), the one path."""
 
 from __future__ import annotations
 
@@ -36,7 +37,6 @@ __all__ = [
     "replay",
     "shuffled_order",
     "store",
-    "submit",
 ]
 
 
@@ -339,45 +339,6 @@ def store(
         return outcomes
 
     return retry_on_conflict(session, write)
-
-
-def submit(
-    session: Session,
-    *,
-    scheduler: Scheduler,
-    bank: QuestionBank,
-    identity: Identity,
-    attempt_id: str,
-    question_id: str,
-    response: Mapping[str, Any],
-    shown_order: Sequence[str] | None,
-    duration_ms: int | None,
-    now: datetime,
-) -> tuple[AttemptResult, bool]:
-    """Grade, keep the attempt, reschedule the card, in the calling thread (scripts and tests;
-    requests go through the ``AttemptWriter``). ``created`` is False for a retry."""
-    try:
-        pending = prepare(
-            bank=bank,
-            identity=identity,
-            attempt_id=attempt_id,
-            question_id=question_id,
-            response=response,
-            shown_order=shown_order,
-            duration_ms=duration_ms,
-            now=now,
-        )
-    except InvalidInput:
-        first = replay(
-            session, bank=bank, identity=identity, attempt_id=attempt_id, question_id=question_id
-        )
-        if first is None:
-            raise
-        return first, False
-    (outcome,) = store(session, scheduler=scheduler, bank=bank, batch=[pending])
-    if isinstance(outcome, AppError):
-        raise outcome
-    return outcome
 
 
 def _replay(
