@@ -24,10 +24,12 @@ import anyio
 import anyio.to_thread
 from anyio import CapacityLimiter
 from fastapi import Depends, FastAPI, Request, Response
-from sqlalchemy import event, text
+from sqlalchemy import TextClause, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.sql.selectable import TextualSelect
 from sqlmodel import Session, create_engine
 from starlette.concurrency import run_in_threadpool
 
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SQLITE_BUSY_TIMEOUT_MS",
     "BlockingOnEventLoop",
+    "DriverStatement",
     "SessionDep",
     "get_session",
     "install_database_error_handler",
@@ -198,6 +201,108 @@ def retry_on_conflict(
                 ) from exc
             time.sleep(0.002 * 2**attempt)
     raise AssertionError("unreachable")
+
+
+class DriverStatement:
+    """A fixed statement of the busiest write, run on the driver's own cursor.
+
+    Each ``session.execute`` costs SQLAlchemy's per-execution bookkeeping (an execution context,
+    a result object, events), more than the statement itself costs SQLite; the answer writer
+    makes several per batch. A ``DriverStatement`` is compiled once per dialect, converts its
+    values with the statement's own SQLAlchemy types (their bind and result processors, so
+    rows are stored and read exactly as through the ORM) and runs inside the session's
+    transaction, on its connection. Driver errors come back as SQLAlchemy's
+    (``IntegrityError``, ``OperationalError``), so ``retry_on_conflict`` treats them as it
+    treats any other statement's.
+    """
+
+    def __init__(self, statement: TextClause | TextualSelect) -> None:
+        self._statement = statement
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def many(self, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+        """Run the statement once per row (one ``executemany``)."""
+        compiled, cursor = self._cursor(session)
+        params = [compiled.params(row) for row in rows]
+        try:
+            compiled.run(cursor, params, many=True)
+        finally:
+            cursor.close()
+
+    def first(self, session: Session, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The first row the statement selects, its values converted, or None."""
+        compiled, cursor = self._cursor(session)
+        try:
+            row = compiled.run(cursor, compiled.params(params), many=False)
+            return None if row is None else compiled.converted(row, cursor.description)
+        finally:
+            cursor.close()
+
+    def _cursor(self, session: Session) -> tuple[_Compiled, Any]:
+        connection = session.connection()
+        dialect = connection.dialect
+        compiled = self._by_dialect.get(dialect.name)
+        if compiled is None:
+            compiled = self._by_dialect[dialect.name] = _Compiled(self._statement, dialect)
+        return compiled, connection.connection.cursor()
+
+
+class _Compiled:
+    """A statement's SQL, parameter order and value converters for one dialect."""
+
+    def __init__(self, statement: TextClause | TextualSelect, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.dialect = dialect
+        self.positional = compiled.positional
+        names = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
+        self.binds = [
+            (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+            for name in names
+        ]
+        # Typed result columns by name (text().columns(...) lists only those it types); a
+        # row's order and the driver's type codes come from the cursor's first description.
+        self.typed = {
+            c.name: c.type.dialect_impl(dialect) for c in getattr(statement, "selected_columns", ())
+        }
+        self.results: list[Callable[[Any], Any] | None] | None = None
+
+    def params(self, values: dict[str, Any]) -> Any:
+        converted = [
+            (name, values[name] if process is None else process(values[name]))
+            for name, process in self.binds
+        ]
+        if self.positional:
+            return tuple(value for _, value in converted)
+        return dict(converted)
+
+    def converted(
+        self, row: Sequence[Any], description: Sequence[Sequence[Any]]
+    ) -> tuple[Any, ...]:
+        if self.results is None:
+            self.results = [
+                typed.result_processor(self.dialect, column[1])
+                if (typed := self.typed.get(column[0])) is not None
+                else None
+                for column in description
+            ]
+        return tuple(
+            value if process is None else process(value)
+            for value, process in zip(row, self.results, strict=True)
+        )
+
+    def run(self, cursor: Any, params: Any, *, many: bool) -> Any:
+        error = self.dialect.loaded_dbapi.Error
+        try:
+            if many:
+                cursor.executemany(self.sql, params)
+                return None
+            cursor.execute(self.sql, params)
+            return cursor.fetchone()
+        except error as exc:
+            raise DBAPIError.instance(
+                self.sql, params, exc, error, dialect=self.dialect, ismulti=many
+            ) from exc
 
 
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")

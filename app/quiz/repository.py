@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Row, bindparam, text
+from sqlalchemy import JSON, Boolean, DateTime, Float, bindparam, text
 from sqlalchemy.types import TypeEngine
 from sqlmodel import Session, col, select
 
+from app.db import DriverStatement
 from app.quiz.tables import Attempt, ReviewCard, ReviewLog
 
 __all__ = [
@@ -82,44 +83,49 @@ _CARD_TYPES: dict[str, TypeEngine[Any]] = {
     "stability": Float(),
     "difficulty": Float(),
 }
-_CARD = text(_CARD_SELECT).columns(**_CARD_TYPES)
-_CARD_FOR_UPDATE = text(_CARD_SELECT + " FOR UPDATE").columns(**_CARD_TYPES)
-_CARD_UPSERT = text(
-    f"INSERT INTO review_card (learner_id, question_id, {_CARD_COLUMNS}) "
-    "VALUES (:learner_id, :question_id, :state, :step, :stability, :difficulty, :due, :last_review, :reps, :lapses) "
-    "ON CONFLICT (learner_id, question_id) DO UPDATE SET state = excluded.state, step = excluded.step, "
-    "stability = excluded.stability, difficulty = excluded.difficulty, due = excluded.due, "
-    "last_review = excluded.last_review, reps = excluded.reps, lapses = excluded.lapses"
-).bindparams(bindparam("due", type_=_WHEN), bindparam("last_review", type_=_WHEN))
-_ATTEMPT_INSERT = text(
-    "INSERT INTO attempt (id, learner_id, question_id, question_hash, response, shown_order, correct, "
-    "score, rating, duration_ms, created_at, next_review_at, drawn) VALUES (:id, :learner_id, :question_id, "
-    ":question_hash, :response, :shown_order, :correct, :score, :rating, :duration_ms, :created_at, :next_review_at, "
-    ":drawn)"
-).bindparams(
-    bindparam("response", type_=JSON),
-    bindparam("shown_order", type_=JSON),
-    bindparam("drawn", type_=JSON),
-    bindparam("correct", type_=Boolean),
-    bindparam("created_at", type_=_WHEN),
-    bindparam("next_review_at", type_=_WHEN),
+_CARD = DriverStatement(text(_CARD_SELECT).columns(**_CARD_TYPES))
+_CARD_FOR_UPDATE = DriverStatement(text(_CARD_SELECT + " FOR UPDATE").columns(**_CARD_TYPES))
+_CARD_UPSERT = DriverStatement(
+    text(
+        f"INSERT INTO review_card (learner_id, question_id, {_CARD_COLUMNS}) "
+        "VALUES (:learner_id, :question_id, :state, :step, :stability, :difficulty, :due, :last_review, :reps, :lapses) "
+        "ON CONFLICT (learner_id, question_id) DO UPDATE SET state = excluded.state, step = excluded.step, "
+        "stability = excluded.stability, difficulty = excluded.difficulty, due = excluded.due, "
+        "last_review = excluded.last_review, reps = excluded.reps, lapses = excluded.lapses"
+    ).bindparams(bindparam("due", type_=_WHEN), bindparam("last_review", type_=_WHEN))
+)
+_ATTEMPT_INSERT = DriverStatement(
+    text(
+        "INSERT INTO attempt (id, learner_id, question_id, question_hash, response, shown_order, correct, "
+        "score, rating, duration_ms, created_at, next_review_at, drawn) VALUES (:id, :learner_id, :question_id, "
+        ":question_hash, :response, :shown_order, :correct, :score, :rating, :duration_ms, :created_at, :next_review_at, "
+        ":drawn)"
+    ).bindparams(
+        bindparam("response", type_=JSON),
+        bindparam("shown_order", type_=JSON),
+        bindparam("drawn", type_=JSON),
+        bindparam("correct", type_=Boolean),
+        bindparam("created_at", type_=_WHEN),
+        bindparam("next_review_at", type_=_WHEN),
+    )
 )
 _ATTEMPT_IDS = text("SELECT id FROM attempt WHERE id IN :ids").bindparams(
     bindparam("ids", expanding=True)
 )
-_LOG_INSERT = text(
-    "INSERT INTO review_log (learner_id, question_id, rating, source, attempt_id, reviewed_at) "
-    "VALUES (:learner_id, :question_id, :rating, :source, :attempt_id, :reviewed_at)"
-).bindparams(bindparam("reviewed_at", type_=_WHEN))
+_LOG_INSERT = DriverStatement(
+    text(
+        "INSERT INTO review_log (learner_id, question_id, rating, source, attempt_id, reviewed_at) "
+        "VALUES (:learner_id, :question_id, :rating, :source, :attempt_id, :reviewed_at)"
+    ).bindparams(bindparam("reviewed_at", type_=_WHEN))
+)
 
 
-def card_row(session: Session, *, learner_id: int, question_id: str) -> Row[Any] | None:
-    """A card's scheduling columns, locked for update where the database can (PostgreSQL)."""
+def card_row(session: Session, *, learner_id: int, question_id: str) -> tuple[Any, ...] | None:
+    """A card's scheduling columns (in ``_CARD_COLUMNS`` order), locked for update where the
+    database can (PostgreSQL)."""
     locking = session.get_bind().dialect.name == "postgresql"
     statement = _CARD_FOR_UPDATE if locking else _CARD
-    return session.execute(
-        statement, {"learner_id": learner_id, "question_id": question_id}
-    ).first()
+    return statement.first(session, {"learner_id": learner_id, "question_id": question_id})
 
 
 def attempts_by_id(session: Session, *, attempt_ids: Sequence[str]) -> Sequence[Attempt]:
@@ -132,12 +138,12 @@ def attempts_by_id(session: Session, *, attempt_ids: Sequence[str]) -> Sequence[
 
 # Each takes a list of rows: several rows go to the driver as one executemany.
 def save_cards(session: Session, rows: list[dict[str, Any]]) -> None:
-    session.execute(_CARD_UPSERT, rows)
+    _CARD_UPSERT.many(session, rows)
 
 
 def insert_attempts(session: Session, rows: list[dict[str, Any]]) -> None:
-    session.execute(_ATTEMPT_INSERT, rows)
+    _ATTEMPT_INSERT.many(session, rows)
 
 
 def insert_logs(session: Session, rows: list[dict[str, Any]]) -> None:
-    session.execute(_LOG_INSERT, rows)
+    _LOG_INSERT.many(session, rows)

@@ -175,8 +175,9 @@ def _stored_card(session: Session, learner_id: int, question_id: str) -> _Card:
     row = repository.card_row(session, learner_id=learner_id, question_id=question_id)
     if row is None:
         return _Card(None)
-    state = CardState(row.state, row.step, row.stability, row.difficulty, row.due, row.last_review)
-    return _Card(state, row.reps, row.lapses)
+    state_, step, stability, difficulty, due, last_review, reps, lapses = row
+    state = CardState(state_, step, stability, difficulty, due, last_review)
+    return _Card(state, reps, lapses)
 
 
 def _log_row(

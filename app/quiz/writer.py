@@ -9,6 +9,14 @@ hands each request its outcome back on its loop (``call_soon_threadsafe``). With
 request in flight the batch is that one answer, so nothing waits longer than its own write;
 while a batch is written, the next one gathers. One batch at a time per process is all SQLite
 can take anyway.
+
+Left alone, busy clients split into two halves that take turns: while one half is written,
+the other gathers, and the written half's next answers arrive only after it was answered, in
+time for the batch after next. Each transaction then carries half the answers it could, and
+its fixed cost (begin, commit, the WAL write) is paid twice as often. So when fewer answers
+are in hand than were waiting or being written as the last batch ended, the writer waits up
+to ``LINGER_S`` for the rest. A lone client is never kept waiting (one answer in flight, one
+in hand), and a half that does not come back costs one millisecond.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import suppress
 from datetime import datetime
@@ -34,6 +43,7 @@ from app.quiz.service import AttemptResult, Outcome, Pending
 __all__ = ["AttemptWriter"]
 
 MAX_BATCH = 64
+LINGER_S = 0.001  # how long a batch smaller than the last round's demand waits for the rest
 
 _Item = tuple[Pending, "asyncio.Future[Outcome]", asyncio.AbstractEventLoop]
 
@@ -57,7 +67,8 @@ class AttemptWriter:
         self._thread: threading.Thread | None = None  # started on the first answer
         self._inbox: queue.SimpleQueue[list[_Item] | None] = queue.SimpleQueue()
         self._gathering: list[_Item] = []  # queued this turn of the loop
-        self._queued = 0  # answers waiting or being written (read on the loop)
+        self._queued = 0  # answers waiting or being written (kept on the loop)
+        self._expected = 1  # answers in flight when the last batch was written (writer thread)
         self.batches = 0  # for the benchmark and tests: how many transactions were made
         self.stored = 0
 
@@ -145,9 +156,13 @@ class AttemptWriter:
             if first is None:
                 return
             batch = list(first)
+            deadline = time.monotonic() + LINGER_S
             while len(batch) < MAX_BATCH:
                 try:
-                    more = self._inbox.get_nowait()
+                    if len(batch) < self._expected:
+                        more = self._inbox.get(timeout=max(0.0, deadline - time.monotonic()))
+                    else:
+                        more = self._inbox.get_nowait()
                 except queue.Empty:
                     break
                 if more is None:
@@ -163,6 +178,8 @@ class AttemptWriter:
                 self.batches += 1
                 self.stored += sum(1 for o in outcomes if not isinstance(o, AppError) and o[1])
                 results = list(outcomes)
+            # Read across threads without a lock: an int, and only a hint for the next batch.
+            self._expected = min(self._queued, MAX_BATCH)
             by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Any, Any]]] = {}
             for (_, future, loop), result in zip(batch, results, strict=True):
                 by_loop.setdefault(loop, []).append((future, result))
