@@ -31,7 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from fsrs import Scheduler
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from app.accounts.identity import Identity
@@ -150,45 +150,71 @@ class AttemptWriter:
 
     def _run(self) -> None:
         """The writer thread: take what is waiting (at least one answer), store it in one
-        transaction, hand each request its outcome on its loop; until told to stop."""
-        while True:
-            first = self._inbox.get()
-            if first is None:
-                return
-            batch = list(first)
-            deadline = time.monotonic() + LINGER_S
-            while len(batch) < MAX_BATCH:
+        transaction, hand each request its outcome on its loop; until told to stop. While
+        answers keep coming it keeps its database connection; idle, it gives it back."""
+        connection: Connection | None = None
+        try:
+            while True:
                 try:
-                    if len(batch) < self._expected:
-                        more = self._inbox.get(timeout=max(0.0, deadline - time.monotonic()))
-                    else:
-                        more = self._inbox.get_nowait()
+                    first = self._inbox.get_nowait()
                 except queue.Empty:
-                    break
-                if more is None:
-                    self._inbox.put(None)  # stop after this batch
-                    break
-                batch.extend(more)
-            results: list[Outcome | BaseException]
-            try:
-                outcomes = self._write([p for p, _, _ in batch])
-            except Exception as exc:  # the database failed the whole batch: each request says so
-                results = [exc] * len(batch)
-            else:
-                self.batches += 1
-                self.stored += sum(1 for o in outcomes if not isinstance(o, AppError) and o[1])
-                results = list(outcomes)
-            # Read across threads without a lock: an int, and only a hint for the next batch.
-            self._expected = min(self._queued, MAX_BATCH)
-            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Any, Any]]] = {}
-            for (_, future, loop), result in zip(batch, results, strict=True):
-                by_loop.setdefault(loop, []).append((future, result))
-            for loop, delivered in by_loop.items():
-                with suppress(RuntimeError):  # that loop has closed: nobody is waiting
-                    loop.call_soon_threadsafe(_deliver, delivered)
+                    if connection is not None:
+                        connection.close()
+                        connection = None
+                    first = self._inbox.get()
+                if first is None:
+                    return
+                batch = self._gather(first)
+                results: list[Outcome | BaseException]
+                try:
+                    connection = connection or self._engine.connect()
+                    outcomes = self._write(connection, [p for p, _, _ in batch])
+                except Exception as exc:  # the database failed the whole batch: each says so
+                    results = [exc] * len(batch)
+                    if connection is not None:  # not reused: the next batch starts afresh
+                        connection.close()
+                        connection = None
+                else:
+                    self.batches += 1
+                    self.stored += sum(1 for o in outcomes if not isinstance(o, AppError) and o[1])
+                    results = list(outcomes)
+                # Read across threads without a lock: an int, and only a hint for the next batch.
+                self._expected = min(self._queued, MAX_BATCH)
+                self._hand_back(batch, results)
+        finally:
+            if connection is not None:
+                connection.close()
 
-    def _write(self, batch: list[Pending]) -> list[Outcome]:
-        with Session(self._engine, expire_on_commit=False) as session:
+    def _gather(self, first: list[_Item]) -> list[_Item]:
+        """The batch: what is waiting now; when that is fewer answers than were in flight as
+        the last batch ended, what else arrives within ``LINGER_S``."""
+        batch = list(first)
+        deadline = time.monotonic() + LINGER_S
+        while len(batch) < MAX_BATCH:
+            try:
+                if len(batch) < self._expected:
+                    more = self._inbox.get(timeout=max(0.0, deadline - time.monotonic()))
+                else:
+                    more = self._inbox.get_nowait()
+            except queue.Empty:
+                break
+            if more is None:
+                self._inbox.put(None)  # stop after this batch
+                break
+            batch.extend(more)
+        return batch
+
+    @staticmethod
+    def _hand_back(batch: list[_Item], results: list[Outcome | BaseException]) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Any, Any]]] = {}
+        for (_, future, loop), result in zip(batch, results, strict=True):
+            by_loop.setdefault(loop, []).append((future, result))
+        for loop, delivered in by_loop.items():
+            with suppress(RuntimeError):  # that loop has closed: nobody is waiting
+                loop.call_soon_threadsafe(_deliver, delivered)
+
+    def _write(self, connection: Connection, batch: list[Pending]) -> list[Outcome]:
+        with Session(connection, expire_on_commit=False) as session:
             return service.store(session, scheduler=self._scheduler, bank=self._bank, batch=batch)
 
     def close(self) -> None:

@@ -4,6 +4,7 @@ request still gets its own outcome (a first result, a replay, or its own error).
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -123,5 +124,45 @@ def test_a_failed_batch_fails_each_request_with_the_error(migrated: Settings) ->
     with pytest.raises(DBAPIError, match="attempt"):
         run_async(writer.submit(prepared))
     assert writer.batches == 0
+    writer.close()
+    engine.dispose()
+
+
+def test_the_writer_keeps_its_connection_only_while_answers_keep_coming(
+    migrated: Settings,
+) -> None:
+    engine = make_engine(migrated.resolved_database_url)
+    bank = load_content(CONTENT_DIR).questions
+    question = next(q for q in bank.questions if q.type == "truefalse")
+    with Session(engine, expire_on_commit=False) as session:
+        ada = create_learner(session, public_id=str(uuid.uuid4()), username="ada")
+        session.commit()
+    as_ada = Identity(ada.public_id, ada, "token")
+    writer = AttemptWriter(engine, scheduler=make_scheduler(fuzz=False), bank=bank)
+
+    def pending() -> service.Pending:
+        return service.prepare(
+            bank=bank,
+            identity=as_ada,
+            attempt_id=str(uuid.uuid4()),
+            question_id=question.id,
+            response={"value": True},
+            shown_order=None,
+            duration_ms=None,
+            now=NOW,
+        )
+
+    async def answer_in_turn(n: int) -> None:
+        for _ in range(n):
+            await writer.submit(pending())
+
+    run_async(answer_in_turn(5))
+    assert writer.stored == 5
+    deadline = time.monotonic() + 2
+    while engine.pool.checkedout() and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        time.sleep(0.01)
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]  # idle: given back
+    run_async(answer_in_turn(1))  # and taken again for the next answer
+    assert writer.stored == 6
     writer.close()
     engine.dispose()
