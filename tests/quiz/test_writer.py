@@ -20,6 +20,7 @@ from app.accounts.identity import Identity
 from app.accounts.repository import create_learner
 from app.config import Settings
 from app.content.loader import load_content
+from app.content.questions import QuestionBank
 from app.db import make_engine
 from app.errors import Conflict
 from app.quiz import service
@@ -40,6 +41,20 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     the main thread for the whole session."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
+def true_answer(bank: QuestionBank, who: Identity, question_id: str) -> service.Pending:
+    """A graded "true" to a true/false question, with a new attempt id."""
+    return service.prepare(
+        bank=bank,
+        identity=who,
+        attempt_id=str(uuid.uuid4()),
+        question_id=question_id,
+        response={"value": True},
+        shown_order=None,
+        duration_ms=None,
+        now=NOW,
+    )
 
 
 def test_concurrent_answers_share_a_transaction_and_keep_their_outcomes(
@@ -106,17 +121,7 @@ def test_a_failed_batch_fails_each_request_with_the_error(migrated: Settings) ->
     bank = load_content(CONTENT_DIR).questions
     question = next(q for q in bank.questions if q.type == "truefalse")
     ghost = Identity(str(uuid.uuid4()), None, "session")
-    prepared = service.prepare(
-        bank=bank,
-        identity=ghost,
-        attempt_id=str(uuid.uuid4()),
-        question_id=question.id,
-        response={"value": True},
-        shown_order=None,
-        duration_ms=None,
-        now=NOW,
-    )
-    assert isinstance(prepared, service.Pending)
+    prepared = true_answer(bank, ghost, question.id)
     writer = AttemptWriter(engine, scheduler=make_scheduler(fuzz=False), bank=bank)
     cascade = " CASCADE" if engine.dialect.name == "postgresql" else ""
     with engine.begin() as connection:  # the table disappears under the writer
@@ -140,21 +145,9 @@ def test_the_writer_keeps_its_connection_only_while_answers_keep_coming(
     as_ada = Identity(ada.public_id, ada, "token")
     writer = AttemptWriter(engine, scheduler=make_scheduler(fuzz=False), bank=bank)
 
-    def pending() -> service.Pending:
-        return service.prepare(
-            bank=bank,
-            identity=as_ada,
-            attempt_id=str(uuid.uuid4()),
-            question_id=question.id,
-            response={"value": True},
-            shown_order=None,
-            duration_ms=None,
-            now=NOW,
-        )
-
     async def answer_in_turn(n: int) -> None:
         for _ in range(n):
-            await writer.submit(pending())
+            await writer.submit(true_answer(bank, as_ada, question.id))
 
     run_async(answer_in_turn(5))
     assert writer.stored == 5
