@@ -113,7 +113,7 @@ def fetch_model(
     ] = None,
 ) -> None:
     """Fetch the real all-MiniLM-L6-v2 for the lab into the models directory and verify it."""
-    from app.lab import minilm
+    from app.encoders import minilm
 
     models_dir = Settings().resolved_models_dir
     target = minilm.model_dir(models_dir).resolve()

@@ -9,7 +9,7 @@ import os
 import random
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 
 import swagger_ui_bundle
 from fastapi import FastAPI
@@ -28,15 +28,17 @@ from app.accounts.security import Signer
 from app.accounts.token_cache import TokenCache
 from app.api import install_problem_openapi
 from app.capacity import Capacity
+from app.clock import now
 from app.config import Settings, resolve_secret_key
 from app.content import ContentIndex, load_content
 from app.content.markdown import pygments_css
 from app.db import install_database_error_handler, make_engine, refusing_work_on_this_thread
-from app.errors import PayloadTooLarge, install_error_handlers
+from app.encoders.configs import Preset
+from app.errors import PayloadTooLarge
+from app.handlers import install_error_handlers
 from app.health.routes import router as health_router
 from app.lab import api as lab_api
 from app.lab import pages as lab_pages
-from app.lab.configs import Preset
 from app.lab.pool import LabPool
 from app.lab.store import ModelStore
 from app.lessons import routes as lessons
@@ -236,7 +238,7 @@ def create_app(
     app.state.signer = Signer(secret_key)
     # With several processes, a token revoked in one must stop working in all at once.
     app.state.token_cache = TokenCache(ttl=10.0 if settings.workers == 1 else 0.0)
-    app.state.clock = clock or (lambda: datetime.now(UTC))
+    app.state.clock = clock or now
     app.state.rng = rng or random.Random()
     app.state.scheduler = scheduler
     app.state.lab_store = lab_store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from app import __version__
 from app.accounts.identity import csrf_token_for
+from app.clock import as_utc
 from app.config import PROJECT_ROOT
 from app.content import ContentIndex
 
@@ -55,7 +56,7 @@ def asset_url_factory(static_dir: Path, generated: dict[str, bytes]) -> Callable
 
 def relative(moment: datetime, now: datetime) -> str:
     """'in 10 minutes', 'in 3 days', 'now', '2 hours ago' — for due dates on pages."""
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = as_utc(moment)
     seconds = (moment - now).total_seconds()
     ahead, seconds = seconds >= 0, abs(seconds)
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):

@@ -15,6 +15,7 @@ from app.accounts.export import export_learner
 from app.accounts.identity import ApiIdentity, token_cache
 from app.accounts.tables import ApiToken
 from app.api import problem_responses
+from app.clock import as_utc
 from app.db import SessionDep
 from app.errors import NotFound, Unauthorized
 
@@ -52,9 +53,9 @@ class TokenOut(BaseModel):
             id=token.id,
             name=token.name,
             prefix=token.prefix,
-            created_at=repository.as_utc(token.created_at),
-            last_used_at=repository.as_utc(token.last_used_at) if token.last_used_at else None,
-            revoked_at=repository.as_utc(token.revoked_at) if token.revoked_at else None,
+            created_at=as_utc(token.created_at),
+            last_used_at=as_utc(token.last_used_at) if token.last_used_at else None,
+            revoked_at=as_utc(token.revoked_at) if token.revoked_at else None,
         )
 
 
@@ -70,7 +71,7 @@ def create_account(body: AccountIn, session: SessionDep) -> AccountOut:
         session, identity=None, username=body.username, password=body.password
     ).learner
     assert learner.username is not None
-    return AccountOut(username=learner.username, created_at=repository.as_utc(learner.created_at))
+    return AccountOut(username=learner.username, created_at=as_utc(learner.created_at))
 
 
 def _basic(request: Request) -> tuple[str, str]:

@@ -8,13 +8,14 @@ from sqlmodel import Session
 
 from app.accounts import repository as accounts
 from app.accounts.tables import Learner
+from app.clock import as_utc
 from app.quiz import repository as quiz
 
 __all__ = ["export_learner"]
 
 
 def _iso(value: Any) -> Any:
-    return quiz.as_utc(value).isoformat() if hasattr(value, "isoformat") else value
+    return as_utc(value).isoformat() if hasattr(value, "isoformat") else value
 
 
 def export_learner(session: Session, *, learner: Learner | None, public_id: str) -> dict[str, Any]:

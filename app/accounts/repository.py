@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, String, delete, func, text, update
@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.tables import ApiToken, Learner, LearnerSession, SignInFailure
 from app.accounts.token_cache import CachedToken
+from app.clock import as_utc, now
 from app.errors import NotFound
 from app.quiz.tables import Attempt, ReviewCard, ReviewLog
 
@@ -37,10 +38,6 @@ __all__ = [
     "token_by_hash",
     "tokens_of",
 ]
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def new_public_id() -> str:
@@ -263,8 +260,3 @@ def count_failures(
     by_name = count(SignInFailure.username == name)
     by_client = count(SignInFailure.client == source)
     return FailureCounts(pair[0], by_name[0], by_client[0], pair[1], by_name[1], by_client[1])
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; everything is stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

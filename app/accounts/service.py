@@ -33,6 +33,7 @@ from app.accounts.security import (
     verify_password,
 )
 from app.accounts.tables import ApiToken, Learner
+from app.clock import now
 from app.db import retry_on_conflict
 from app.errors import Conflict, InvalidInput, NotFound, RateLimited, Unauthorized
 
@@ -139,7 +140,7 @@ def _limit_reached(counts: repository.FailureCounts) -> datetime | None:
         (counts.client, MAX_FAILURES_PER_CLIENT, counts.oldest_client),
     ):
         if count >= limit:
-            return oldest or repository.now()
+            return oldest or now()
     return None
 
 
@@ -154,7 +155,7 @@ def authenticate(session: Session, *, username: str, password: str, client: str)
         )
         oldest = _limit_reached(counts)
         if oldest is not None:
-            wait = FAILURE_WINDOW - (repository.now() - oldest)
+            wait = FAILURE_WINDOW - (now() - oldest)
             seconds = max(1, int(wait.total_seconds()) + 1)
             raise RateLimited(
                 f"Too many failed sign-ins. Try again in {seconds // 60 + 1} minutes.",

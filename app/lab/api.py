@@ -9,13 +9,14 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field, model_validator
 
 from app.api import problem_responses
+from app.encoders import cost
+from app.encoders.configs import PRESETS, UnknownConfig, config_for
+from app.encoders.variants import ARCHITECTURES, MINILM
 from app.errors import InvalidInput
-from app.lab import cost, service
-from app.lab.configs import PRESETS, UnknownConfig, config_for
+from app.lab import service
 from app.lab.pool import LabPool
 from app.lab.service import MAX_RUNS, MAX_SEQ_LEN, MAX_TEXT_CHARS, Compared, Row
 from app.lab.store import ModelStore
-from app.lab.variants import ARCHITECTURES, MINILM
 
 __all__ = ["lab_pool", "lab_store", "router"]
 

@@ -16,7 +16,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from app.lab.configs import MODULES
+from app.encoders.configs import MODULES
 from app.lab.service import Compared, Row
 
 __all__ = [

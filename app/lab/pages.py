@@ -21,17 +21,18 @@ from starlette.datastructures import FormData
 
 from app.accounts.identity import FormIdentity, PageIdentity
 from app.content import ContentIndex
+from app.encoders import cost
+from app.encoders.configs import PRESETS, EncoderConfig, Preset, config_for
+from app.encoders.tokenizer import WordPieceTokenizer
+from app.encoders.variants import ARCHITECTURES, MINILM
 from app.errors import InvalidInput, RateLimited
 from app.forms import ascii_int
-from app.lab import charts, cost, service
+from app.lab import charts, service
 from app.lab.api import WEIGHTS_NOTE
-from app.lab.configs import PRESETS, EncoderConfig, Preset, config_for
 from app.lab.pool import LabPool
 from app.lab.service import MAX_RUNS, MAX_SEQ_LEN, MAX_TEXT_CHARS, SWEEP_LENGTHS, Compared, Row
 from app.lab.store import Built, ModelStore
 from app.lab.timing import MODULE_PASSES, WARMUP
-from app.lab.tokenizer import WordPieceTokenizer
-from app.lab.variants import ARCHITECTURES, MINILM
 from app.web import ContentDep, render
 
 __all__ = ["router"]

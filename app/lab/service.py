@@ -17,15 +17,15 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from app.encoders import cost
+from app.encoders.configs import PRESETS, EncoderConfig, Preset, Variant, config_for
+from app.encoders.ops import Timer
+from app.encoders.tokenizer import WordPieceTokenizer
+from app.encoders.variants import ARCHITECTURES, MINILM
 from app.errors import InvalidInput
-from app.lab import cost
-from app.lab.configs import PRESETS, EncoderConfig, Preset, Variant, config_for
-from app.lab.ops import Timer
 from app.lab.pool import blas_info
 from app.lab.store import Built, ModelStore, PresetNotAllowed
 from app.lab.timing import MODULE_PASSES, WARMUP, Measured, measure_interleaved
-from app.lab.tokenizer import WordPieceTokenizer
-from app.lab.variants import ARCHITECTURES, MINILM
 
 __all__ = [
     "MAX_RUNS",

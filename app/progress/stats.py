@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 
 from fsrs import Scheduler
 
+from app.clock import as_utc
 from app.content.index import ContentIndex
-from app.quiz.repository import as_utc
 from app.quiz.scheduling import CardState, retrievability
 from app.quiz.tables import Attempt, ReviewCard, ReviewLog
 

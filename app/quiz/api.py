@@ -10,9 +10,10 @@ from pydantic import BaseModel
 
 from app.accounts.identity import ApiIdentity
 from app.api import problem_responses
+from app.clock import as_utc
 from app.db import SessionDep, run_with_session
 from app.deps import NowDep, RngDep, SchedulerDep
-from app.quiz import calculated, repository, service
+from app.quiz import calculated, service
 from app.quiz.scheduling import State
 from app.quiz.schemas import AttemptIn, AttemptOut, QuestionOut, RatingIn, ReviewOut
 from app.quiz.writer import AttemptWriter
@@ -150,5 +151,5 @@ def review_question(
         question_id=question_id,
         rating=body.rating,
         state=State(card.state).name.lower(),
-        next_review_at=repository.as_utc(card.due),
+        next_review_at=as_utc(card.due),
     )

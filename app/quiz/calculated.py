@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.lab import cost
+from app.encoders import cost
 
 __all__ = [
     "ANSWER",

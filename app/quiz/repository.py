@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, bindparam, text
@@ -14,7 +14,6 @@ from app.db import DriverStatement
 from app.quiz.tables import Attempt, ReviewCard, ReviewLog
 
 __all__ = [
-    "as_utc",
     "attempts_by_id",
     "attempts_of",
     "card",
@@ -27,11 +26,6 @@ __all__ = [
     "logs_of",
     "save_cards",
 ]
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; everything is stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def get_attempt(session: Session, *, attempt_id: str) -> Attempt | None:

@@ -14,6 +14,7 @@ from fsrs import Scheduler
 from sqlmodel import Session
 
 from app.accounts.identity import Identity, ensure_learner
+from app.clock import as_utc
 from app.content.questions import Question, QuestionBank
 from app.db import retry_on_conflict
 from app.errors import AppError, Conflict, InvalidInput, NotFound
@@ -107,10 +108,10 @@ def draw(
     if weak:
         return rng.choice(weak)
     cards = {c.question_id: c for c in repository.cards_of(session, learner_id=learner.id)}
-    due = [q for q in pool if q.id in cards and repository.as_utc(cards[q.id].due) <= now]
+    due = [q for q in pool if q.id in cards and as_utc(cards[q.id].due) <= now]
     if due:
-        return min(due, key=lambda q: repository.as_utc(cards[q.id].due))
-    return min(pool, key=lambda q: repository.as_utc(latest[q.id].created_at))
+        return min(due, key=lambda q: as_utc(cards[q.id].due))
+    return min(pool, key=lambda q: as_utc(latest[q.id].created_at))
 
 
 def _result(attempt: Attempt, question: Question, graded: Grade | None = None) -> AttemptResult:
@@ -126,7 +127,7 @@ def _result(attempt: Attempt, question: Question, graded: Grade | None = None) -
         score=attempt.score,
         correct_response=graded.correct_response if graded else {},
         covered=graded.covered if graded else (),
-        next_review_at=repository.as_utc(attempt.next_review_at),
+        next_review_at=as_utc(attempt.next_review_at),
         response=attempt.response,
         shown_order=attempt.shown_order,
     )
@@ -326,7 +327,7 @@ def store(
                 score=row["score"],
                 correct_response=p.graded.correct_response,
                 covered=p.graded.covered,
-                next_review_at=repository.as_utc(card.state.due),
+                next_review_at=as_utc(card.state.due),
                 response=p.response,
                 shown_order=p.shown_order,
             )

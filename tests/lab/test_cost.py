@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from app.lab.configs import MODULES, Variant, config_for
-from app.lab.cost import (
+from app.encoders.configs import MODULES, Variant, config_for
+from app.encoders.cost import (
     EMBEDDING_PARTS,
     ENCODER_PARTS,
     PARAMETER_PARTS,
@@ -37,7 +37,7 @@ from app.lab.cost import (
     relative_rows,
     weight_bytes,
 )
-from app.lab.deberta import reachable_relative_rows
+from app.encoders.deberta import reachable_relative_rows
 from tests.lab.needs import torch_and_transformers
 from tests.lab.reference import hf_model
 

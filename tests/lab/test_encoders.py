@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.lab import albert, bert, distilbert, ops, roberta
-from app.lab.configs import EncoderConfig, config_for
-from app.lab.encoder import EncoderOutput, WeightError
-from app.lab.ops import ModuleTimer
+from app.encoders import albert, bert, distilbert, ops, roberta
+from app.encoders.configs import EncoderConfig, config_for
+from app.encoders.encoder import EncoderOutput, WeightError
+from app.encoders.ops import ModuleTimer
 
 MODULES: dict[str, ModuleType] = {
     "bert": bert,

@@ -39,9 +39,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from app.lab.configs import EncoderConfig
-from app.lab.encoder import EncoderOutput, normal, take
-from app.lab.ops import (
+from app.encoders.configs import EncoderConfig
+from app.encoders.encoder import EncoderOutput, normal, take
+from app.encoders.ops import (
     NULL_TIMER,
     Array,
     Timer,

@@ -42,10 +42,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from app.lab.bert import check_inputs
-from app.lab.configs import EncoderConfig
-from app.lab.encoder import EncoderOutput, normal, take
-from app.lab.ops import NULL_TIMER, Array, Timer, gelu, layer_norm, linear, softmax
+from app.encoders.bert import check_inputs
+from app.encoders.configs import EncoderConfig
+from app.encoders.encoder import EncoderOutput, normal, take
+from app.encoders.ops import NULL_TIMER, Array, Timer, gelu, layer_norm, linear, softmax
 
 __all__ = [
     "DebertaWeights",

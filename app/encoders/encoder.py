@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.lab.ops import Array
+from app.encoders.ops import Array
 
 __all__ = ["EncoderOutput", "WeightError", "normal", "take"]
 

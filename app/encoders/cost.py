@@ -21,7 +21,7 @@ Conventions, the same as ``shared/anchors/README.md``:
     projections, 4(2k)H^2, and computes c2p = Q pos_K^T and p2c = K pos_Q^T against all 2k rows,
     4n(2k)H, whatever the sequence length. The projection is done once per forward pass on a
     [1, 2k, H] table (then repeated over the batch), so it does not grow with the batch.
-  - ``"ours"`` (``app.lab.deberta``): only the r = ``reachable_relative_rows(n)`` rows that
+  - ``"ours"`` (``app.encoders.deberta``): only the r = ``reachable_relative_rows(n)`` rows that
     bucketed positions i - j in [-(n-1), n-1] can index are projected, 4rH^2, and c2p and p2c are
     computed against those r rows, 4nrH; the projection is counted once per forward pass, as in
     the reference (the rows do not depend on the input). For v3, r = 63 rows at n = 32, 255 at
@@ -36,8 +36,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from app.lab.configs import MODULES, EncoderConfig, Variant
-from app.lab.deberta import reachable_relative_rows
+from app.encoders.configs import MODULES, EncoderConfig, Variant
+from app.encoders.deberta import reachable_relative_rows
 
 __all__ = [
     "BYTES_PER_FLOAT32",

@@ -23,10 +23,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from app.lab import bert
-from app.lab.configs import EncoderConfig
-from app.lab.encoder import EncoderOutput
-from app.lab.ops import NULL_TIMER, Array, Timer
+from app.encoders import bert
+from app.encoders.configs import EncoderConfig
+from app.encoders.encoder import EncoderOutput
+from app.encoders.ops import NULL_TIMER, Array, Timer
 
 __all__ = ["KEYS", "Weights", "forward", "from_state_dict", "init_weights", "to_state_dict"]
 

@@ -22,10 +22,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from app.lab import bert
-from app.lab.configs import EncoderConfig
-from app.lab.encoder import EncoderOutput
-from app.lab.ops import NULL_TIMER, Array, Timer
+from app.encoders import bert
+from app.encoders.configs import EncoderConfig
+from app.encoders.encoder import EncoderOutput
+from app.encoders.ops import NULL_TIMER, Array, Timer
 
 __all__ = [
     "KEYS",
