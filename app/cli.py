@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from app.config import MissingSecretKey, Settings, resolve_secret_key
 from app.content import ContentIndex
 from app.content.loader import check_content
+from app.quiz.calculated import FORMULAS
 
 if TYPE_CHECKING:
     from app.migrate import SchemaStatus
@@ -26,7 +27,7 @@ cli = typer.Typer(
 
 
 def _checked_content(content_dir: Path) -> ContentIndex:
-    index, problems = check_content(content_dir)
+    index, problems = check_content(content_dir, formulas=FORMULAS)
     for problem in problems:
         typer.echo(str(problem), err=True)
     if index is None:

@@ -47,6 +47,7 @@ from app.progress import api as progress_api
 from app.progress import pages as progress_pages
 from app.quiz import api as quiz_api
 from app.quiz import pages as quiz_pages
+from app.quiz.calculated import FORMULAS
 from app.quiz.scheduling import make_scheduler
 from app.quiz.writer import AttemptWriter
 from app.search import routes as search
@@ -168,7 +169,9 @@ def create_app(
     ``clock``, ``rng`` and ``scheduler`` default to the real ones; tests pass fixed ones.
     """
     secret_key = resolve_secret_key(settings)
-    index = content if content is not None else load_content(settings.content_dir)
+    index = (
+        content if content is not None else load_content(settings.content_dir, formulas=FORMULAS)
+    )
     database_url = settings.resolved_database_url
     # Requests admitted to the database each hold one connection; two more serve the answer
     # writer's thread and the health checks.

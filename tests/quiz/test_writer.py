@@ -24,6 +24,7 @@ from app.content.questions import QuestionBank
 from app.db import make_engine
 from app.errors import Conflict
 from app.quiz import service
+from app.quiz.calculated import FORMULAS
 from app.quiz.scheduling import make_scheduler
 from app.quiz.tables import Attempt, ReviewCard, ReviewLog
 from app.quiz.writer import AttemptWriter
@@ -61,7 +62,7 @@ def test_concurrent_answers_share_a_transaction_and_keep_their_outcomes(
     migrated: Settings,
 ) -> None:
     engine = make_engine(migrated.resolved_database_url)
-    bank = load_content(CONTENT_DIR).questions
+    bank = load_content(CONTENT_DIR, formulas=FORMULAS).questions
     question = next(q for q in bank.questions if q.type == "single")
     right = next(o.id for o in question.options if o.correct)
     with Session(engine, expire_on_commit=False) as session:
@@ -118,7 +119,7 @@ def test_concurrent_answers_share_a_transaction_and_keep_their_outcomes(
 
 def test_a_failed_batch_fails_each_request_with_the_error(migrated: Settings) -> None:
     engine = make_engine(migrated.resolved_database_url)
-    bank = load_content(CONTENT_DIR).questions
+    bank = load_content(CONTENT_DIR, formulas=FORMULAS).questions
     question = next(q for q in bank.questions if q.type == "truefalse")
     ghost = Identity(str(uuid.uuid4()), None, "session")
     prepared = true_answer(bank, ghost, question.id)
@@ -137,7 +138,7 @@ def test_the_writer_keeps_its_connection_only_while_answers_keep_coming(
     migrated: Settings,
 ) -> None:
     engine = make_engine(migrated.resolved_database_url)
-    bank = load_content(CONTENT_DIR).questions
+    bank = load_content(CONTENT_DIR, formulas=FORMULAS).questions
     question = next(q for q in bank.questions if q.type == "truefalse")
     with Session(engine, expire_on_commit=False) as session:
         ada = create_learner(session, public_id=str(uuid.uuid4()), username="ada")
