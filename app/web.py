@@ -14,7 +14,6 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from app import __version__
-from app.accounts.identity import csrf_token_for
 from app.clock import as_utc
 from app.config import PROJECT_ROOT
 from app.content import ContentIndex
@@ -67,7 +66,11 @@ def relative(moment: datetime, now: datetime) -> str:
     return "now"
 
 
-def make_templates(static: Callable[[str], str], *, debug: bool) -> Jinja2Templates:
+def make_templates(
+    static: Callable[[str], str], *, csrf_token: Callable[..., str], debug: bool
+) -> Jinja2Templates:
+    """The Jinja environment every page renders with. ``csrf_token`` is the accounts feature's
+    token function (templates call ``csrf_token(request)`` in forms)."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(["html", "xml"]),
@@ -77,7 +80,7 @@ def make_templates(static: Callable[[str], str], *, debug: bool) -> Jinja2Templa
         lstrip_blocks=True,
     )
     env.globals["static"] = static
-    env.globals["csrf_token"] = csrf_token_for
+    env.globals["csrf_token"] = csrf_token
     env.filters["relative"] = relative
     env.globals["version"] = __version__
     return Jinja2Templates(env=env)
