@@ -7,7 +7,8 @@ import logging
 import os
 import random
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 
 import swagger_ui_bundle
@@ -103,6 +104,7 @@ def create_app(
         pool_size=settings.db_concurrency + 2,
     )
     scheduler = scheduler or make_scheduler()
+    services = _Services.build(settings, index, engine, scheduler=scheduler, secret_key=secret_key)
     app = FastAPI(
         title="bertprep",
         version=__version__,
@@ -111,7 +113,7 @@ def create_app(
         debug=settings.debug,
         docs_url=None,
         redoc_url=None,
-        lifespan=_lifespan,
+        lifespan=services.lifespan(settings, engine),
     )
     state = app.state
     state.settings = settings
@@ -121,7 +123,8 @@ def create_app(
     state.clock = clock or now
     state.rng = rng or random.Random()
     state.scheduler = scheduler
-    _add_services(app, settings, index, engine)
+    for name, service in vars(services).items():
+        setattr(state, name, service)
     generated = {GENERATED_CSS: pygments_css().encode()}
     static = asset_url_factory(STATIC_DIR, generated)
     state.templates = make_templates(static, csrf_token=csrf_token_for, debug=settings.debug)
@@ -135,56 +138,85 @@ def create_app(
     return app
 
 
-def _add_services(app: FastAPI, settings: Settings, index: ContentIndex, engine: Engine) -> None:
-    """What requests use besides the engine and the content, on ``app.state``."""
-    state = app.state
-    state.schema = SchemaGate(engine)
-    state.capacity = Capacity(
-        active=settings.db_concurrency,
-        queued=settings.max_queued,
-        wait_seconds=settings.queue_timeout,
-    )
-    state.search = SearchIndex(
-        index.sections, {lesson.slug: lesson.title for lesson in index.lessons}
-    )
-    state.signer = Signer(state.secret_key)
-    # With several processes, a token revoked in one must stop working in all at once.
-    state.token_cache = TokenCache(ttl=10.0 if settings.workers == 1 else 0.0)
-    state.attempt_writer = AttemptWriter(
-        engine, scheduler=state.scheduler, bank=index.questions, max_waiting=settings.max_queued
-    )
-    state.lab_store = ModelStore(
-        models_dir=settings.resolved_models_dir,
-        max_preset=Preset(settings.lab_max_preset),
-        preload=[Preset.tiny],
-        max_work_gflop=settings.lab_max_work,
-    )
-    state.lab_pool = LabPool(
-        workers=settings.lab_workers,
-        queue=settings.lab_queue,
-        blas_threads=settings.lab_threads or os.cpu_count() or 1,
-    )
+@dataclass(frozen=True)
+class _Services:
+    """What requests use besides the engine and the content; the app owns them and stops them."""
 
+    schema: SchemaGate
+    capacity: Capacity
+    search: SearchIndex
+    signer: Signer
+    token_cache: TokenCache
+    attempt_writer: AttemptWriter
+    lab_store: ModelStore
+    lab_pool: LabPool
 
-@asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    state = app.state
-    engine: Engine = state.engine
-    log.info("bertprep %s: %d lessons, database %s", __version__, len(state.content), engine.url)
-    # Everything built so far (content index, templates, routes) lives as long as the app:
-    # moving it out of the collector's reach makes every later collection cheaper.
-    gc.collect()
-    gc.freeze()
-    status = await run_in_threadpool(state.schema.check)
-    if not status.current:
-        log.error("bertprep: not serving database pages: %s", status.message)
-    if state.settings.lab_preload:
-        state.lab_store.start_preloading()
-    with refusing_work_on_this_thread(engine):  # no I/O: arms the guard
-        yield
-    state.lab_pool.close()
-    await run_in_threadpool(state.attempt_writer.close)
-    await run_in_threadpool(engine.dispose)
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        index: ContentIndex,
+        engine: Engine,
+        *,
+        scheduler: Scheduler,
+        secret_key: str,
+    ) -> _Services:
+        return cls(
+            schema=SchemaGate(engine),
+            capacity=Capacity(
+                active=settings.db_concurrency,
+                queued=settings.max_queued,
+                wait_seconds=settings.queue_timeout,
+            ),
+            search=SearchIndex(
+                index.sections, {lesson.slug: lesson.title for lesson in index.lessons}
+            ),
+            signer=Signer(secret_key),
+            # With several processes, a token revoked in one must stop working in all at once.
+            token_cache=TokenCache(ttl=10.0 if settings.workers == 1 else 0.0),
+            attempt_writer=AttemptWriter(
+                engine, scheduler=scheduler, bank=index.questions, max_waiting=settings.max_queued
+            ),
+            lab_store=ModelStore(
+                models_dir=settings.resolved_models_dir,
+                max_preset=Preset(settings.lab_max_preset),
+                preload=[Preset.tiny],
+                max_work_gflop=settings.lab_max_work,
+            ),
+            lab_pool=LabPool(
+                workers=settings.lab_workers,
+                queue=settings.lab_queue,
+                blas_threads=settings.lab_threads or os.cpu_count() or 1,
+            ),
+        )
+
+    def lifespan(
+        self, settings: Settings, engine: Engine
+    ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+        @asynccontextmanager
+        async def running(app: FastAPI) -> AsyncIterator[None]:
+            log.info(
+                "bertprep %s: %d lessons, database %s",
+                __version__,
+                len(app.state.content),
+                engine.url,
+            )
+            # Everything built so far (content index, templates, routes) lives as long as the
+            # app: moving it out of the collector's reach makes every later collection cheaper.
+            gc.collect()
+            gc.freeze()
+            status = await run_in_threadpool(self.schema.check)
+            if not status.current:
+                log.error("bertprep: not serving database pages: %s", status.message)
+            if settings.lab_preload:
+                self.lab_store.start_preloading()
+            with refusing_work_on_this_thread(engine):  # no I/O: arms the guard
+                yield
+            self.lab_pool.close()
+            await run_in_threadpool(self.attempt_writer.close)
+            await run_in_threadpool(engine.dispose)
+
+        return running
 
 
 def _add_routes(app: FastAPI, *, code_css: bytes, favicon: str) -> None:
