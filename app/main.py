@@ -47,6 +47,7 @@ from app.progress import api as progress_api
 from app.progress import pages as progress_pages
 from app.quiz import api as quiz_api
 from app.quiz import pages as quiz_pages
+from app.quiz.learner_data import QuizData
 from app.quiz.scheduling import make_scheduler
 from app.quiz.writer import AttemptWriter
 from app.search import routes as search
@@ -244,6 +245,7 @@ def create_app(
     app.state.lab_store = lab_store
     app.state.lab_pool = lab_pool
     app.state.attempt_writer = writer
+    app.state.learner_data = (QuizData(),)  # accounts exports, merges, deletes these too
 
     install_error_handlers(app)
     install_database_error_handler(app)
