@@ -1,7 +1,6 @@
-"""What other features keep about a learner, as accounts sees it: ``LearnerData``, the protocol
-each feature that stores rows per learner implements, so that accounts can export, merge and
-delete them without importing that feature. ``create_app`` puts them in
-``app.state.learner_data``."""
+"""``LearnerData``: what a feature that keeps rows per learner gives accounts (its export
+sections, merging a guest into an account, deleting), so that accounts imports no feature.
+``create_app`` lists them in ``app.state.learner_data``."""
 
 from __future__ import annotations
 

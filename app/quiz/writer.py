@@ -4,7 +4,7 @@ A busy class (or a script) sends many answers at once. Storing each in its own t
 spends most of the time on transaction set-up and commit, and SQLite has one writer anyway.
 ``AttemptWriter.submit`` queues a graded answer and awaits it. The writer's own thread (never
 the event loop, and never waiting for a turn in the shared thread pool) takes everything that
-is waiting, stores it with ``service.store`` (one transaction, executemany for the rows) and
+is waiting, stores it with ``answers.store`` (one transaction, executemany for the rows) and
 hands each request its outcome back on its loop (``call_soon_threadsafe``). With a single
 request in flight the batch is that one answer, so nothing waits longer than its own write;
 while a batch is written, the next one gathers. One batch at a time per process is all SQLite
