@@ -49,6 +49,7 @@ from app.progress import pages as progress_pages
 from app.quiz import api as quiz_api
 from app.quiz import pages as quiz_pages
 from app.quiz.calculated import FORMULAS
+from app.quiz.learner_data import QuizData
 from app.quiz.scheduling import make_scheduler
 from app.quiz.writer import AttemptWriter
 from app.search import api as search_api
@@ -129,6 +130,7 @@ def create_app(
     static = asset_url_factory(STATIC_DIR, generated)
     state.templates = make_templates(static, csrf_token=csrf_token_for, debug=settings.debug)
     state.page_cache = PageCache(enabled=not settings.debug)
+    state.learner_data = (QuizData(),)  # accounts exports, merges, deletes these too
     install_error_handlers(app)
     install_database_error_handler(app)
     install_problem_openapi(app)

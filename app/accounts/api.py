@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from app.accounts import repository, service
 from app.accounts.export import export_learner
 from app.accounts.identity import ApiIdentity, token_cache
+from app.accounts.learner_data import learner_data
 from app.accounts.tables import ApiToken
 from app.api import problem_responses
 from app.clock import as_utc
@@ -143,8 +144,13 @@ def revoke_token(
 @router.get(
     "/me/export", summary="Everything bertprep keeps about me", responses=problem_responses(401)
 )
-def export_me(identity: ApiIdentity, session: SessionDep) -> dict[str, Any]:
-    return export_learner(session, learner=identity.learner, public_id=identity.public_id)
+def export_me(identity: ApiIdentity, session: SessionDep, request: Request) -> dict[str, Any]:
+    return export_learner(
+        session,
+        learner=identity.learner,
+        public_id=identity.public_id,
+        data=learner_data(request),
+    )
 
 
 @router.delete(
@@ -154,7 +160,7 @@ def export_me(identity: ApiIdentity, session: SessionDep) -> dict[str, Any]:
     responses=problem_responses(401, 403),
 )
 def delete_me(identity: ApiIdentity, session: SessionDep, request: Request) -> Response:
-    learner_id = service.delete_account(session, identity=identity)
+    learner_id = service.delete_account(session, identity=identity, data=learner_data(request))
     if learner_id is not None:
         token_cache(request).forget_learner(learner_id)
     return Response(status_code=204)
