@@ -11,7 +11,6 @@ from app.api import problem_responses
 from app.encoders import cost
 from app.encoders.configs import PRESETS, config_for
 from app.encoders.variants import ARCHITECTURES, MINILM
-from app.errors import InvalidInput
 from app.lab import service
 from app.lab.pool import LabPool
 from app.lab.requests import CompareIn, CostQuery, RunIn
@@ -263,17 +262,14 @@ async def variants(request: Request) -> VariantsOut:
 )
 async def cost_of(request: Request, query: Annotated[CostQuery, Query()]) -> CostOut:
     variant, preset = query.variant, query.preset
-    if variant == MINILM:
-        built = lab_store(request).pretrained()
-        if built is None:
-            raise InvalidInput(f"'{MINILM}' is not available: {lab_store(request).minilm_problem}")
-        config = built.config
-    else:
-        config = config_for(variant, preset)
+    minilm = variant == MINILM
+    config = (
+        service.pretrained(lab_store(request)).config if minilm else config_for(variant, preset)
+    )
     c = cost.cost(config, query.seq_len, implementation=query.implementation)
     return CostOut(
         variant=variant,
-        preset=preset if variant != MINILM else "pretrained",
+        preset="pretrained" if minilm else preset,
         seq_len=query.seq_len,
         parameters=_parameters(c.parameters),
         flops=c.flops,

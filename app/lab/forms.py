@@ -3,7 +3,7 @@ of ``app.lab.requests``, and every refusal worded for the page, with the field t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -14,6 +14,7 @@ from app.encoders.configs import PRESETS, Preset
 from app.encoders.variants import ARCHITECTURES
 from app.errors import InvalidInput
 from app.forms import ascii_int
+from app.lab import service
 from app.lab.requests import (
     DEFAULT_RUNS,
     FORM,
@@ -28,6 +29,7 @@ from app.lab.requests import (
 )
 from app.lab.results import BASELINE, check_prediction
 from app.lab.service import FIVE
+from app.lab.store import ModelStore
 
 __all__ = [
     "DEFAULT_SEQ_LEN",
@@ -36,8 +38,8 @@ __all__ = [
     "CompareFields",
     "FormProblem",
     "SweepFields",
+    "check_link",
     "compare_body",
-    "link_query",
     "reworded",
     "sweep_body",
 ]
@@ -51,8 +53,6 @@ DEFAULT_SWEEP_RUNS = 3
 DEFAULT_SWEEP_LENGTHS = SWEEP_LENGTHS[:4]  # up to 128: a few seconds at the tiny preset
 
 Task = Literal["compare", "sweep"]
-Choice = Callable[[str, Sequence[str]], tuple[Preset, tuple[str, ...]]]
-"""The service's check of a preset and variants against this server (``check_choice``)."""
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -119,7 +119,7 @@ def _first(problems: Iterable[FormProblem]) -> FormProblem:
     return min(problems, key=lambda p: _ORDER.index(p.field) if p.field in _ORDER else len(_ORDER))
 
 
-def compare_body(f: CompareFields, choice: Choice) -> CompareIn:
+def compare_body(f: CompareFields, store: ModelStore) -> CompareIn:
     """The compare form as the API's compare request, or the first FormProblem in it."""
     problems: list[FormProblem] = []
     if not f.variants:
@@ -135,16 +135,17 @@ def compare_body(f: CompareFields, choice: Choice) -> CompareIn:
         data["seq_len"] = f.seq_len
     elif f.source == "text":
         data["text"] = f.text
-    body = _validated(CompareIn, data, f.variants, "compare", choice, problems)
+    body = _validated(CompareIn, data, f.variants, "compare", store, problems)
     if body.predicted:  # before the service's work limit, as the form reads
         try:
-            check_prediction(body.predicted, choice(body.preset, body.variants or [])[1])
+            _, names = service.check_choice(store, body.preset, body.variants)
+            check_prediction(body.predicted, names)
         except Refused as exc:
             raise reworded(exc) from None
     return body
 
 
-def sweep_body(f: SweepFields, choice: Choice) -> SweepIn:
+def sweep_body(f: SweepFields, store: ModelStore) -> SweepIn:
     """The sweep form as a sweep request, or the first FormProblem in it."""
     data = {
         "preset": f.preset,
@@ -152,13 +153,20 @@ def sweep_body(f: SweepFields, choice: Choice) -> SweepIn:
         "variants": _baseline_first(f.variants),
         "lengths": list(f.lengths),
     }
-    return _validated(SweepIn, data, f.variants, "sweep", choice)
+    return _validated(SweepIn, data, f.variants, "sweep", store)
 
 
-def link_query(preset: str, variants: Sequence[str], choice: Choice) -> LinkQuery:
-    """A link's preset and variants, checked as the forms check them."""
-    data = {"preset": preset, "variants": list(variants)}
-    return _validated(LinkQuery, data, variants, "compare", choice)
+def check_link(f: CompareFields, store: ModelStore, lessons: Collection[str]) -> LinkQuery:
+    """A link's preset and variants, checked as the forms check them, and its focus: a variant
+    or a lesson (``lessons``: their slugs)."""
+    data = {"preset": f.preset, "variants": list(f.variants)}
+    link = _validated(LinkQuery, data, f.variants, "compare", store)
+    if f.focus and f.focus not in ARCHITECTURES and f.focus not in lessons:
+        raise FormProblem(
+            f"There is no variant '{f.focus}' to look at; choose from {', '.join(ARCHITECTURES)}.",
+            "focus",
+        )
+    return link
 
 
 def _validated(
@@ -166,12 +174,12 @@ def _validated(
     data: Mapping[str, Any],
     variants: Sequence[str],
     task: Task,
-    choice: Choice,
+    store: ModelStore,
     problems: Sequence[FormProblem] = (),
 ) -> M:
     """``data`` read into ``model``; with problems (the model's and those the form found), the
-    first in the form's order. ``choice`` checks the preset and variants against the server
-    here too (the service checks them again), since the form names their problems first."""
+    first in the form's order. The preset and variants are checked against the server here
+    too (the service checks them again), since the form names their problems first."""
     found = list(problems)
     body: M | None = None
     try:
@@ -182,7 +190,7 @@ def _validated(
         found.append(reworded(exc))
     if not any(p.field == "preset" for p in found):
         try:
-            choice(data["preset"], data["variants"])
+            service.check_choice(store, data["preset"], data["variants"])
         except Refused as exc:
             found.append(reworded(exc))
     if found or body is None:
@@ -224,7 +232,8 @@ def _problem(error: Mapping[str, Any], variants: Sequence[str], task: Task) -> F
         return FormProblem("Tick at least two lengths to draw a line.", name)
     if name == "lengths" and kind == "sweep_length":
         lengths = ", ".join(map(str, SWEEP_LENGTHS))
-        return FormProblem(f"The sweep runs at {lengths} tokens; {raw} is not one.", name)
+        n = ascii_int(str(raw))
+        return FormProblem(f"The sweep runs at {lengths} tokens; {n} is not one.", name)
     if name in _NUMBERS:
         label, high = _NUMBERS[name]
         return _not_whole(label, name, str(raw), 1, high)

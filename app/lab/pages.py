@@ -10,7 +10,6 @@ lab is busy). Everything works without JavaScript; ``static/js/lab.js`` adds a p
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -20,7 +19,6 @@ from starlette.concurrency import run_in_threadpool
 from app.accounts.identity import FormIdentity, PageIdentity
 from app.content import ContentIndex
 from app.encoders.configs import Preset
-from app.encoders.variants import ARCHITECTURES
 from app.errors import InvalidInput, RateLimited
 from app.lab import forms, service
 from app.lab.forms import CompareFields, FormProblem, SweepFields
@@ -74,22 +72,6 @@ def _list_param(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
 
 
-def _check_link(store: ModelStore, fields: CompareFields, content: ContentIndex) -> None:
-    """A link's preset, variants and focus, refused as the form would refuse them."""
-    choice = partial(service.check_choice, store)
-    link = forms.link_query(fields.preset, fields.variants, choice)
-    try:
-        choice(link.preset, link.variants)
-    except Refused as exc:
-        raise forms.reworded(exc) from None
-    focus = fields.focus
-    if focus and focus not in ARCHITECTURES and focus not in {x.slug for x in content.lessons}:
-        raise FormProblem(
-            f"There is no variant '{focus}' to look at; choose from {', '.join(ARCHITECTURES)}.",
-            "focus",
-        )
-
-
 @router.get("/lab", response_class=HTMLResponse)
 async def lab_page(
     request: Request,
@@ -112,7 +94,8 @@ async def lab_page(
     )
     state = PageState(compare, SweepFields(preset=compare.preset, variants=compare.variants))
     try:
-        await run_in_threadpool(_check_link, store, compare, content)
+        lessons = {lesson.slug for lesson in content.lessons}
+        await run_in_threadpool(forms.check_link, compare, store, lessons)
     except FormProblem as exc:
         return _render(request, content, server, state, exc)
     return _render(request, content, server, state)
@@ -155,7 +138,7 @@ async def lab_compare(
     state = PageState(fields, SweepFields(preset=fields.preset, variants=fields.variants))
 
     def check() -> service.Checked:
-        body = forms.compare_body(fields, partial(service.check_choice, store))
+        body = forms.compare_body(fields, store)
         return service.check_compare(store, body)
 
     async def work() -> None:
@@ -183,7 +166,7 @@ async def lab_sweep(
     state = PageState(compare, fields)
 
     def check() -> service.Checked:
-        body = forms.sweep_body(fields, partial(service.check_choice, store))
+        body = forms.sweep_body(fields, store)
         return service.check_sweep(store, body)
 
     async def work() -> None:

@@ -56,7 +56,7 @@ else:
     PresetName = Literal[tuple(str(preset) for preset in PRESETS)]
 
 FORM: dict[str, Any] = {"form": True}
-"""The validation context for a form's fields: numbers there are ASCII digits (see ``Whole``)."""
+"""The validation context for a form's fields: numbers there are ASCII digits (``Runs``, ``Length``)."""
 
 
 class Refused(InvalidInput):
@@ -79,7 +79,9 @@ def _form_digits(value: Any, info: ValidationInfo) -> Any:
     return value
 
 
-Whole = Annotated[int, BeforeValidator(_form_digits)]
+# Field before BeforeValidator: the bounds then sit on the integer, where the JSON schema shows them.
+Runs = Annotated[int, Field(ge=1, le=MAX_RUNS), BeforeValidator(_form_digits)]
+Length = Annotated[int, Field(ge=1, le=MAX_SEQ_LEN), BeforeValidator(_form_digits)]
 
 
 class _Input(BaseModel):
@@ -88,11 +90,8 @@ class _Input(BaseModel):
         max_length=MAX_TEXT_CHARS,
         description="text to tokenise with the lab's WordPiece tokenizer (or send seq_len)",
     )
-    seq_len: Whole | None = Field(
-        default=None,
-        ge=1,
-        le=MAX_SEQ_LEN,
-        description="a length of synthetic tokens instead of text",
+    seq_len: Length | None = Field(
+        default=None, description="a length of synthetic tokens instead of text"
     )
 
     @model_validator(mode="after")
@@ -115,10 +114,8 @@ class _Input(BaseModel):
 class RunIn(_Input):
     variant: VariantName
     preset: PresetName = "tiny"
-    runs: Whole | None = Field(
+    runs: Runs | None = Field(
         default=None,
-        ge=1,
-        le=MAX_RUNS,
         description=f"timed runs after one warm-up; left out: {DEFAULT_RUNS}, or fewer "
         "where that many would exceed the server's work limit",
     )
@@ -126,10 +123,8 @@ class RunIn(_Input):
 
 class CompareIn(_Input):
     preset: PresetName = "tiny"
-    runs: Whole | None = Field(
+    runs: Runs | None = Field(
         default=None,
-        ge=1,
-        le=MAX_RUNS,
         description=f"timed runs per model; left out: {DEFAULT_RUNS}, or fewer where "
         "that many would exceed the server's work limit",
     )
@@ -165,14 +160,14 @@ def _two_lengths(lengths: list[int]) -> list[int]:
     return distinct
 
 
-SweepLength = Annotated[Whole, Field(ge=1, le=MAX_SEQ_LEN), AfterValidator(_sweep_length)]
+SweepLength = Annotated[Length, AfterValidator(_sweep_length)]
 
 
 class SweepIn(BaseModel):
     """The sweep form: the models at several lengths of synthetic tokens (lengths come sorted)."""
 
     preset: PresetName = "tiny"
-    runs: Whole = Field(ge=1, le=MAX_RUNS)
+    runs: Runs
     variants: list[VariantName] = Field(min_length=1)
     lengths: Annotated[list[SweepLength], AfterValidator(_two_lengths)]
 

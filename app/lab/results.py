@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from app.encoders import cost
 from app.encoders.configs import EncoderConfig, Preset, Variant
-from app.encoders.variants import ARCHITECTURES
+from app.encoders.variants import ARCHITECTURES, MINILM
 from app.lab.requests import Refused
 from app.lab.timing import Measured
 
@@ -102,12 +102,12 @@ class Compared:
 # --- explanations and predictions ---------------------------------------------------------
 
 _LESSONS = {
-    "bert": "/lessons/bert#flops-per-layer",
-    "roberta": "/lessons/roberta#where-the-extra-parameters-live",
-    "distilbert": "/lessons/distilbert#speed-and-accuracy",
-    "albert": "/lessons/albert#does-albert-run-faster",
-    "deberta": "/lessons/deberta#what-it-costs",
-    "minilm": "/lessons/distilbert#knowledge-distillation",
+    Variant.bert: "/lessons/bert#flops-per-layer",
+    Variant.roberta: "/lessons/roberta#where-the-extra-parameters-live",
+    Variant.distilbert: "/lessons/distilbert#speed-and-accuracy",
+    Variant.albert: "/lessons/albert#does-albert-run-faster",
+    Variant.deberta: "/lessons/deberta#what-it-costs",
+    MINILM: "/lessons/distilbert#knowledge-distillation",
 }
 
 
@@ -136,20 +136,20 @@ def explained(rows: Sequence[Row], preset: Preset) -> list[Row]:
 def _explain(row: Row, r: dict[str, float], preset: Preset) -> str:
     p, f, t = r["params"], r["flops"], r["latency"]
     match row.name:
-        case "bert":
+        case Variant.bert:
             return "BERT: the baseline every ratio is measured against, in this same run."
-        case "roberta":
+        case Variant.roberta:
             return (
                 f"RoBERTa: {p:.2f}× BERT's parameters, the extra all in its 50k-token embedding "
                 f"table; the same encoder, so {f:.2f}× the FLOPs and {t:.2f}× the time."
             )
-        case "distilbert":
+        case Variant.distilbert:
             speed = f"{1 / t:.1f}× as fast" if t < 1 else "no faster in this run: try more runs"
             return (
                 f"DistilBERT: half the layers, so {f:.2f}× the FLOPs and {t:.2f}× the time "
                 f"({speed}), with {p:.2f}× the parameters."
             )
-        case "albert":
+        case Variant.albert:
             line = (
                 f"ALBERT: {1 / p:.0f}× fewer parameters, {f:.2f}× the FLOPs, {t:.2f}× the time: "
                 "sharing one layer saves memory, not work."
@@ -161,7 +161,7 @@ def _explain(row: Row, r: dict[str, float], preset: Preset) -> str:
                     "gap narrows as the model widens."
                 )
             return line
-        case "deberta":
+        case Variant.deberta:
             return (
                 f"DeBERTa-v3: {t:.2f}× the time for {f:.2f}× the FLOPs: the relative-position "
                 "terms add work in every layer; its "

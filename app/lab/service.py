@@ -27,11 +27,10 @@ from app.encoders.variants import ARCHITECTURES, MINILM
 from app.errors import InvalidInput
 from app.lab.pool import blas_info
 from app.lab.requests import DEFAULT_RUNS, MAX_SEQ_LEN, CompareIn, Refused, RunIn, SweepIn
-from app.lab.results import (
+from app.lab.results import (  # Compared, LabInput, Row, score_prediction: also known from here
     BASELINE,
     Compared,
     LabInput,
-    Prediction,
     Row,
     check_prediction,
     explained,
@@ -48,16 +47,15 @@ __all__ = [
     "Checked",
     "Compared",
     "LabInput",
-    "Prediction",
     "Row",
     "check_choice",
     "check_compare",
-    "check_prediction",
     "check_sweep",
     "compare",
     "environment",
     "estimate_seconds",
     "make_input",
+    "pretrained",
     "score_prediction",
     "sweep",
     "work_gflop",
@@ -133,8 +131,8 @@ class Checked:
 def check_choice(
     store: ModelStore, preset: str, names: Sequence[str] | None
 ) -> tuple[Preset, tuple[str, ...]]:
-    """The preset, if this server builds it, and the models to run: ``names`` (all of them when
-    None or empty) with BERT, and MiniLM only where it is installed."""
+    """The preset (a known name), if this server builds it, and the models to run: ``names``
+    (all of them when None or empty) with BERT, and MiniLM only where it is installed."""
     chosen_preset = Preset(preset)
     if not store.allows(chosen_preset):
         raise Refused(
@@ -144,18 +142,26 @@ def check_choice(
             largest=store.max_preset.value,
             preset=preset,
         )
-    minilm = store.pretrained()
-    chosen = list(dict.fromkeys(names)) if names else [*FIVE, *([MINILM] if minilm else [])]
-    if MINILM in chosen and minilm is None:
+    everything = [*FIVE, *([MINILM] if store.pretrained() is not None else [])]
+    chosen = list(dict.fromkeys(names)) if names else everything
+    if MINILM in chosen:
+        pretrained(store)
+    if BASELINE not in chosen:
+        chosen.insert(0, BASELINE)
+    return chosen_preset, tuple(chosen)
+
+
+def pretrained(store: ModelStore) -> Built:
+    """MiniLM, or a refusal that says why this server has none."""
+    built = store.pretrained()
+    if built is None:
         raise Refused(
             f"'{MINILM}' is not available: {store.minilm_problem}",
             code="minilm",
             field="variants",
             problem=store.minilm_problem,
         )
-    if BASELINE not in chosen:
-        chosen.insert(0, BASELINE)
-    return chosen_preset, tuple(chosen)
+    return built
 
 
 def check_compare(store: ModelStore, body: RunIn | CompareIn) -> Checked:
@@ -183,9 +189,7 @@ def _configs(names: Sequence[str], preset: Preset, store: ModelStore) -> list[En
     out = []
     for name in names:
         if name == MINILM:
-            built = store.pretrained()
-            assert built is not None
-            out.append(built.config)
+            out.append(pretrained(store).config)
         else:
             out.append(config_for(name, preset.value))
     return out
