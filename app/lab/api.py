@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from app.api import problem_responses
 from app.encoders import cost
-from app.encoders.configs import PRESETS, config_for
+from app.encoders.configs import PRESETS, Variant, config_for
 from app.encoders.variants import ARCHITECTURES, MINILM
 from app.lab import service
 from app.lab.pool import LabPool
@@ -224,7 +224,7 @@ async def variants(request: Request) -> VariantsOut:
     minilm_problem = store.minilm_problem
     presets = []
     for preset in PRESETS:
-        albert = config_for("albert", preset.value)
+        albert = config_for(Variant.albert, preset.value)
         presets.append(
             PresetOut(
                 name=preset.value,

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from app.encoders.configs import MODULES
 from app.lab.numbers import DASH, TIMES, count, flops, millis, ratio
-from app.lab.results import Compared, Row
+from app.lab.results import BASELINE, Compared, Row
 from app.lab.svg import figure, legend, nice_ticks
 
 __all__ = [
@@ -222,7 +222,7 @@ def latency_chart(rows: Sequence[Row]) -> Markup:
         y = _TOP + i * (_BAR_H + _GAP)
         lat = row.measured.latency
         name = short_title(row)
-        versus = "baseline" if row.name == "bert" else f"{ratio(row.ratios['latency'])} BERT"
+        versus = "baseline" if row.name == BASELINE else f"{ratio(row.ratios['latency'])} BERT"
         tip = f"{name}: median {millis(lat.median_ms)}, p10 to p90 {millis(lat.p10_ms)} to {millis(lat.p90_ms)}"
         rects, _ = _segments(y, scale, [(f"lab-v-{row.name}", lat.median_ms, tip)])
         low, high = _LABEL_W + lat.p10_ms * scale, _LABEL_W + lat.p90_ms * scale

@@ -255,10 +255,10 @@ def _predicted(ranks: Mapping[str, str], problems: list[FormProblem]) -> list[st
     given: dict[str, int] = {}
     for name in FIVE:
         raw = ranks.get(name, "")
-        rank = ascii_int(raw, low=1, high=5)
+        rank = ascii_int(raw, low=1, high=len(FIVE))
         if raw and rank is None:
             label = f"{ARCHITECTURES[name].title}'s rank"
-            problems.append(_not_whole(label, "ranks", raw, 1, 5))
+            problems.append(_not_whole(label, "ranks", raw, 1, len(FIVE)))
             return None
         if rank is not None:
             given[name] = rank

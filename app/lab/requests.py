@@ -19,12 +19,13 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from app.encoders.configs import PRESETS
+from app.encoders.configs import PRESETS, Preset
 from app.encoders.variants import ARCHITECTURES
 from app.errors import InvalidInput
 from app.forms import ascii_int
 
 __all__ = [
+    "DEFAULT_PRESET",
     "DEFAULT_RUNS",
     "FORM",
     "MAX_RUNS",
@@ -46,6 +47,7 @@ MAX_RUNS = 50
 DEFAULT_RUNS = 10  # with 5, RoBERTa (BERT's own encoder) read 1.2x BERT in one run on the 2-core VM
 MAX_TEXT_CHARS = 4000
 SWEEP_LENGTHS = (16, 32, 64, 128, 256, 512)
+DEFAULT_PRESET = Preset.tiny.value
 
 # The names come from app.encoders; built as Literals, the OpenAPI document lists them inline.
 if TYPE_CHECKING:
@@ -113,7 +115,7 @@ class _Input(BaseModel):
 
 class RunIn(_Input):
     variant: VariantName
-    preset: PresetName = "tiny"
+    preset: PresetName = DEFAULT_PRESET
     runs: Runs | None = Field(
         default=None,
         description=f"timed runs after one warm-up; left out: {DEFAULT_RUNS}, or fewer "
@@ -122,7 +124,7 @@ class RunIn(_Input):
 
 
 class CompareIn(_Input):
-    preset: PresetName = "tiny"
+    preset: PresetName = DEFAULT_PRESET
     runs: Runs | None = Field(
         default=None,
         description=f"timed runs per model; left out: {DEFAULT_RUNS}, or fewer where "
@@ -140,7 +142,7 @@ class CompareIn(_Input):
 
 class CostQuery(BaseModel):
     variant: VariantName
-    preset: PresetName = "tiny"
+    preset: PresetName = DEFAULT_PRESET
     seq_len: int = Field(default=128, ge=1, le=MAX_SEQ_LEN)
     implementation: Literal["ours", "transformers"] = Field(
         default="ours", description="DeBERTa: count our work or the reference implementation's"
@@ -166,7 +168,7 @@ SweepLength = Annotated[Length, AfterValidator(_sweep_length)]
 class SweepIn(BaseModel):
     """The sweep form: the models at several lengths of synthetic tokens (lengths come sorted)."""
 
-    preset: PresetName = "tiny"
+    preset: PresetName = DEFAULT_PRESET
     runs: Runs
     variants: list[VariantName] = Field(min_length=1)
     lengths: Annotated[list[SweepLength], AfterValidator(_two_lengths)]
@@ -175,5 +177,5 @@ class SweepIn(BaseModel):
 class LinkQuery(BaseModel):
     """What a link to ``/lab`` preselects (lessons link with their preset)."""
 
-    preset: PresetName = "tiny"
+    preset: PresetName = DEFAULT_PRESET
     variants: list[VariantName] = []
