@@ -204,6 +204,10 @@ def _baseline_first(variants: Iterable[str]) -> list[str]:
     return [BASELINE, *(v for v in chosen if v != BASELINE)] if chosen else []
 
 
+def _empty_text() -> FormProblem:
+    return FormProblem("The text is empty: type a sentence, or choose a length.", "text")
+
+
 def _no_variants(task: Task) -> FormProblem:
     return FormProblem(f"Tick at least one variant to {task} with BERT.", "variants")
 
@@ -224,6 +228,8 @@ def _problem(error: Mapping[str, Any], variants: Sequence[str], task: Task) -> F
         )
     if name == "source":
         return FormProblem("Choose the input: your text or a length.", name)
+    if name == "text" and not str(raw).strip():  # blank, however long: say it is empty
+        return _empty_text()
     if name == "text":
         return FormProblem(
             f"The text is {len(raw):,} characters; the lab takes at most {MAX_TEXT_CHARS:,}.", name
@@ -281,7 +287,7 @@ def reworded(exc: Refused) -> FormProblem:
     facts = exc.facts
     match exc.code:
         case "empty_text":
-            return FormProblem("The text is empty: type a sentence, or choose a length.", "text")
+            return _empty_text()
         case "no_tokenizer":
             message = (
                 "Text needs the WordPiece tokenizer, which is not installed on this server: "

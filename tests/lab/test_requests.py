@@ -65,3 +65,31 @@ def test_the_api_and_the_form_refuse_too_much_work_with_the_same_message(
     assert api.status_code == page.status_code == 422
     assert "GFLOP" in api.json()["detail"]
     assert _alert(page.text) == api.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"preset": "medium", "runs": "0"}, "This server runs presets up to 'small'"),
+        ({"variants": ["minilm"], "runs": "0"}, "MiniLM cannot run here"),
+        ({"source": "text", "text": " " * 4001}, "The text is empty"),
+        ({"runs": "0", "seq_len": "0"}, "Runs must be from 1 to 50"),
+    ],
+)
+def test_with_several_problems_the_form_names_the_first_as_it_reads(
+    migrated: Settings, fields: dict[str, object], message: str
+) -> None:
+    with TestClient(create_app(migrated.model_copy(update={"lab_max_preset": "small"}))) as client:
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/lab").text)
+        assert csrf
+        form = {
+            "csrf_token": csrf.group(1),
+            "source": "length",
+            "seq_len": "8",
+            "preset": "tiny",
+            "runs": "1",
+            "variants": ["albert"],
+        }
+        page = client.post("/lab", data=form | fields)
+    assert page.status_code == 422
+    assert _alert(page.text).startswith(message)
