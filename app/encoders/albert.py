@@ -32,7 +32,6 @@ from app.encoders.bert_weights import (
     embeddings_to_parts,
     layer_from_parts,
     layer_to_parts,
-    packed,
     part_shapes,
     transposed,
 )
@@ -103,7 +102,7 @@ def from_state_dict(config: EncoderConfig, state: Mapping[str, Array]) -> Weight
         embeddings=embeddings_from_parts(once),
         projection_weight=transposed(once["projection.weight"]),
         projection_bias=once["projection.bias"],
-        layer=packed([layer_from_parts(once, config.head_dim)], 1)[0],
+        layer=layer_from_parts(once),
         pooler=pooler,
     )
 

@@ -2,16 +2,14 @@
 
 ``from_state_dict`` reads a ``BertModel`` state dict through ``KEYS`` (shape-checked, see
 ``checkpoint``) into the layout ``bert``'s forward pass multiplies: per layer, Q, K and V stacked
-into one [3H, H + 1] matrix, every bias appended to its matrix as a last column, the query rows
-scaled by 1/sqrt(head_dim). RoBERTa, DistilBERT and ALBERT reuse these parts.
+into one [3H, H + 1] matrix and every bias appended to its matrix as a last column (see ``bert``
+for what each buys). RoBERTa, DistilBERT and ALBERT reuse these parts.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -31,7 +29,6 @@ __all__ = [
     "init_weights",
     "layer_from_parts",
     "layer_to_parts",
-    "packed",
     "part_shapes",
     "to_state_dict",
     "transposed",
@@ -82,8 +79,7 @@ class LayerWeights:
     """One transformer layer. Each matrix is PyTorch's [out, in] with its bias appended as a last
     column, [out, in + 1]: the activation it multiplies carries a row of ones."""
 
-    qkv: Array  # [3H, H + 1]: query rows (times query_scale), key rows, value rows | biases
-    query_scale: float  # 1 / sqrt(head_dim), folded into the query rows, divided out when written
+    qkv: Array  # [3H, H + 1]: query rows, key rows, value rows | their biases
     attention_output: Array  # [H, H + 1]
     attention_norm_weight: Array  # [H]
     attention_norm_bias: Array  # [H]
@@ -137,15 +133,13 @@ def split_bias(matrix: Array) -> tuple[Array, Array]:
     return np.ascontiguousarray(matrix[:, :-1]), matrix[:, -1].copy()
 
 
-def layer_from_parts(parts: Mapping[str, Array], head_dim: int) -> LayerWeights:
-    """Our layer from its checkpoint parts: Q, K and V stacked, the query scaled, biases appended."""
-    scale = 1.0 / math.sqrt(head_dim)
-    q = with_bias(parts["query.weight"], parts["query.bias"]) * np.float32(scale)  # [H, H + 1]
-    k = with_bias(parts["key.weight"], parts["key.bias"])
-    v = with_bias(parts["value.weight"], parts["value.bias"])
+def layer_from_parts(parts: Mapping[str, Array]) -> LayerWeights:
+    """Our layer from its checkpoint parts: Q, K and V stacked, each bias appended as a column."""
+    q = with_bias(parts["query.weight"], parts["query.bias"])  # [H, H + 1]
+    k = with_bias(parts["key.weight"], parts["key.bias"])  # [H, H + 1]
+    v = with_bias(parts["value.weight"], parts["value.bias"])  # [H, H + 1]
     return LayerWeights(
         qkv=np.concatenate([q, k, v]),  # [3H, H + 1]
-        query_scale=scale,
         attention_output=with_bias(
             parts["attention_output.weight"], parts["attention_output.bias"]
         ),
@@ -158,52 +152,12 @@ def layer_from_parts(parts: Mapping[str, Array], head_dim: int) -> LayerWeights:
     )
 
 
-def packed(layers: Iterable[LayerWeights], count: int) -> tuple[LayerWeights, ...]:
-    """``count`` layers, their arrays copied into one buffer in the order a forward pass reads them.
-
-    Separately allocated, twelve layers' matrices lie on thousands of 4 KB pages; one buffer over
-    4 MB gets transparent huge pages from numpy, so streaming the weights through the caches on
-    every pass misses the TLB less (BERT at tiny, 9.5 MB of layers: about 1.5% faster). Each array
-    starts on a 64-byte cache line. ``layers`` is consumed one at a time (pass a generator and
-    only one loose layer exists at once, not a second copy of the model), all of one shape.
-    """
-    names = [f.name for f in fields(LayerWeights) if f.name != "query_scale"]
-    line = 16  # float32s in 64 bytes
-    arena: Array | None = None
-    offset, first_shapes = 0, []
-    result: list[LayerWeights] = []
-    for layer in layers:
-        shapes = [getattr(layer, name).shape for name in names]
-        if arena is None:
-            per_layer = sum(-(-math.prod(shape) // line) * line for shape in shapes)
-            arena = np.empty(per_layer * count + line, dtype=np.float32)
-            offset = (-arena.ctypes.data // 4) % line  # the first 64-byte boundary
-            first_shapes = shapes
-        elif shapes != first_shapes:
-            raise ValueError(f"layer {len(result)} is shaped {shapes}, layer 0 {first_shapes}")
-        views: dict[str, Any] = {}  # replace() checks the names, not the types
-        for name, shape in zip(names, shapes, strict=True):
-            size = math.prod(shape)
-            view = arena[offset : offset + size].reshape(shape)
-            view[...] = getattr(layer, name)
-            views[name] = view
-            offset += -(-size // line) * line
-        result.append(replace(layer, **views))
-    if len(result) != count:
-        raise ValueError(f"expected {count} layers, got {len(result)}")
-    return tuple(result)
-
-
 def layer_to_parts(layer: LayerWeights) -> dict[str, Array]:
-    """The inverse of ``layer_from_parts``: matrices and biases are new arrays, norms shared.
-
-    Exact when sqrt(head_dim) is a power of two (64, 16, 4); otherwise a query value may come back
-    one float32 rounding away from the checkpoint's (head_dim 32: about 15% of them).
-    """
+    """The inverse of ``layer_from_parts``: matrices and biases are new arrays, norms shared."""
     q, k, v = np.split(layer.qkv, 3)  # [3H, H + 1] -> 3 x [H, H + 1]
     parts: dict[str, Array] = {}
     for name, matrix in (
-        ("query", q / np.float32(layer.query_scale)),
+        ("query", q),
         ("key", k),
         ("value", v),
         ("attention_output", layer.attention_output),
@@ -257,7 +211,7 @@ def from_state_dict(config: EncoderConfig, state: Mapping[str, Array]) -> Weight
         pooler = PoolerWeights(transposed(once["pooler.weight"]), once["pooler.bias"])
     return Weights(
         embeddings=embeddings_from_parts(once),
-        layers=packed((layer_from_parts(p, config.head_dim) for p in per_layer), len(per_layer)),
+        layers=tuple(layer_from_parts(parts) for parts in per_layer),
         pooler=pooler,
     )
 

@@ -28,7 +28,6 @@ from app.encoders.bert_weights import (
     embeddings_to_parts,
     layer_from_parts,
     layer_to_parts,
-    packed,
     part_shapes,
 )
 from app.encoders.checkpoint import random_state, read_state, write_state
@@ -71,7 +70,7 @@ def from_state_dict(config: EncoderConfig, state: Mapping[str, Array]) -> Weight
     once, per_layer = read_state(state, KEYS, shapes, config.num_hidden_layers)
     return Weights(
         embeddings=embeddings_from_parts(once),  # no token types
-        layers=packed((layer_from_parts(p, config.head_dim) for p in per_layer), len(per_layer)),
+        layers=tuple(layer_from_parts(parts) for parts in per_layer),
         pooler=None,
     )
 
