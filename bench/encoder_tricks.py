@@ -1,4 +1,4 @@
-"""What each speed trick of the fast BERT (``app.encoders.bert``) buys, measured A/B in one run.
+"""What each speed trick of the fast BERT (``app.encoders.bert``) and DeBERTa buys, measured A/B.
 
 Each variant is the fast path with one trick taken out (the others kept), timed interleaved
 with the fast path itself, on BERT at one preset, batch 1, 128 tokens: the share it adds to the
@@ -7,7 +7,7 @@ script measured (at commit f26a747) earned less than 3% and were taken out: pack
 into one buffer, folding 1/sqrt(head_dim) into the query weights, skipping the mask add without
 padding.
 
-    .venv/bin/python bench/encoder_tricks.py [--preset tiny] [--rounds 20] [--threads 2]
+    .venv/bin/python bench/encoder_tricks.py [--model bert|deberta] [--preset tiny] [--rounds 20]
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.encoders import bert
+from app.encoders import bert, deberta
 from app.encoders.configs import config_for
 
 BLOCK = 1  # one run of each variant in turn: a burst of load on the shared machine hits them all
@@ -168,8 +168,58 @@ def layer_products(config: Any, weights: Any, feature_major: bool) -> Callable[[
     return go
 
 
+def deberta_full_table(seq_len: int, config: Any) -> Any:
+    """DeBERTa's gather indices over all 2k table rows, as the reference projects them."""
+    span, positions = config.relative_span, np.arange(seq_len)
+    relative = positions[:, None] - positions[None, :]  # [n, n]
+    delta = np.clip(deberta.log_bucket_position(relative, span, 512) + span, 0, 2 * span - 1)
+    rows = 2 * span
+    c2p, p2c = positions[:, None] * rows + delta, positions[None, :] * rows + delta
+    return deberta.RelativeIndex(lo=0, hi=rows, c2p=c2p.ravel(), p2c=p2c.ravel())
+
+
+def deberta_along_axis(layer: Any, config: Any, q: Any, k: Any, rel: Any, idx: Any) -> Any:
+    """c2p + p2c gathered with ``np.take_along_axis`` and a broadcast [n, n] index."""
+    h, (batch, heads, n, _) = config.hidden_size, q.shape
+    pos = deberta.linear(rel, layer.qkv_weight[: 2 * h], layer.qkv_bias[: 2 * h])
+    pos_q = deberta.split_heads(pos[:, :h] * deberta.attention_scale(config), heads)
+    pos_k = deberta.split_heads(pos[:, h:], heads)
+    delta = idx.c2p.reshape(n, n) - np.arange(n)[:, None] * pos.shape[0]  # [n, n]
+    shape = (batch, heads, n, n)
+    c2p = np.take_along_axis(q @ np.swapaxes(pos_k, -1, -2), np.broadcast_to(delta, shape), -1)
+    p2c = np.take_along_axis(k @ np.swapaxes(pos_q, -1, -2), np.broadcast_to(delta.T, shape), -1)
+    return c2p + np.swapaxes(p2c, -1, -2)
+
+
+def deberta_variants(preset: str) -> dict[str, Callable[[], None]]:
+    config = config_for("deberta", preset)
+    weights = deberta.init_weights(config, 0)
+    ids = np.random.default_rng(0).integers(1000, 29000, size=(1, 128)).astype(np.int64)
+    mask = np.ones_like(ids)
+
+    def run(**names: Any) -> Callable[[], None]:
+        def go() -> None:
+            old = {name: getattr(deberta, name) for name in names}
+            for name, value in names.items():
+                setattr(deberta, name, value)
+            try:
+                deberta.forward(weights, config, ids, mask)
+            finally:
+                for name, value in old.items():
+                    setattr(deberta, name, value)
+
+        return go
+
+    return {
+        "fast path": run(),
+        "projecting just the reachable rows": run(relative_index=deberta_full_table),
+        "flat np.take gathers": run(relative_scores=deberta_along_axis),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--model", choices=("bert", "deberta"), default="bert")
     parser.add_argument("--preset", default="tiny")
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--threads", type=int, default=2)
@@ -202,6 +252,8 @@ def main() -> None:
         "products feature-major (products only)": layer_products(config, weights, True),
         "products token-major (products only)": layer_products(config, weights, False),
     }
+    if args.model == "deberta":
+        variants = deberta_variants(args.preset)
     if args.only:
         variants = {k: v for k, v in variants.items() if k == "fast path" or args.only in k}
     times: dict[str, list[float]] = {name: [] for name in variants}
@@ -217,13 +269,15 @@ def main() -> None:
     # The median, and the 10th percentile: on a shared machine load only ever adds time.
     base = statistics.median(times["fast path"])
     low = statistics.quantiles(times["fast path"], n=10)[0]
-    print(f"BERT {args.preset}, batch 1, seq 128, {args.threads} threads, {args.rounds} rounds")
+    print(
+        f"{args.model} {args.preset}, batch 1, seq 128, {args.threads} threads, {args.rounds} rounds"
+    )
     print(f"  {'':<40} {'median':>8}    {'10th percentile':>15}")
     print(f"  {'fast path':<40} {base * 1000:8.2f} ms {low * 1000:8.2f} ms")
     for name in list(variants)[1:]:
         median = statistics.median(times[name])
         p10 = statistics.quantiles(times[name], n=10)[0]
-        label = name if "check" in name or "only" in name else f"without {name}"
+        label = name if name.endswith(")") else f"without {name}"
         print(
             f"  {label:<40} {median * 1000:8.2f} ms {median / base - 1:+6.1%}"
             f" {p10 * 1000:8.2f} ms {p10 / low - 1:+6.1%}"
