@@ -5,26 +5,26 @@ first. ``tests/lab/test_reference.py`` holds this module to it within 1e-5.
 
 What this module does differently, and what each difference buys, measured by taking it out and
 timing both side by side (``bench/encoder_tricks.py``: BERT tiny, batch 1, 128 tokens, 2 threads,
-medians of 100 interleaved runs, four runs on a shared machine; a tiny pass takes about 9 ms):
+medians of interleaved runs, five runs on a shared machine; a tiny pass takes about 9 ms):
 
 * **Activations allocated once** (``Buffers``); every layer works in place in them, through
   ``out=``. Fresh arrays each layer, as numpy's temporaries would be: +55-64%.
 * **Feature-major activations.** Inside the layers the hidden state is [H, tokens], one column per
   token, and every matrix keeps PyTorch's [out, in] layout, so a projection is ``W @ x``: the six
-  products of each layer alone take 4.5-4.7 ms, against 5.3-5.6 ms as ``x @ W`` token-major,
-  about 10% of the pass. The state is transposed once on the way in and once on the way out; the
+  products of each layer alone take 4.5-4.7 ms, against 5.3-5.6 ms as ``x @ W`` token-major:
+  8-10% of the pass. The state is transposed once on the way in and once on the way out; the
   heads are strided views of the [3H, tokens] product that numpy hands to BLAS as they are.
 * **Biases inside the matmuls.** Each matrix carries its bias as one more column ([out, in + 1])
-  and each activation that feeds a projection a row of ones, so the matmul adds the bias: +6-9%
+  and each activation that feeds a projection a row of ones, so the matmul adds the bias: +5-9%
   with a separate add after each product.
-* **Softmax without the row max** when the sums allow it (``ops.softmax``): +5-8% without.
-* **Q, K and V in one matmul** ([3H, H + 1]): +4-6% as three.
-* **Layer norm by matrix-vector products** (``ops.layer_norm_columns``): +2-6% (about 4%) with
-  numpy's ``mean``.
+* **Softmax without the row max** when the sums allow it (``ops.softmax``): +4-8% without.
+* **Q, K and V in one matmul** ([3H, H + 1]): +4-5% as three.
+* **Layer norm by matrix-vector products** (``ops.layer_norm_columns``): +2-6% with numpy's
+  ``mean`` (median of the five runs 2.8%: kept as about 3%).
 
 Tried and taken out, as earning less than 3% of the pass: packing all layers into one aligned
-buffer (1-2.6%), folding 1/sqrt(head_dim) into the query weights (about 1%, within the noise),
-skipping the mask add when nothing is padded (-1 to +2%).
+buffer (0-2.6%; 0.3% at base), folding 1/sqrt(head_dim) into the query weights (about 1%, within
+the noise), skipping the mask add when nothing is padded (-1 to +2%).
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ def self_attention(buffers: Buffers, heads: int, bias: Array) -> None:
     # [batch, heads, seq, head_dim] @ [batch, heads, head_dim, seq] -> [batch, heads, seq, seq]
     scores = np.matmul(q.swapaxes(-1, -2), k, out=buffers.scores)
     scores += bias  # [batch, heads, seq, seq] + [batch, 1, 1, seq]
-    probs = softmax(scores, out=buffers.probs)  # over the keys; exp skips the row max (5-8%)
+    probs = softmax(scores, out=buffers.probs)  # over the keys; exp skips the row max (4-8%)
     # [H, tokens] -> [batch, heads, head_dim, seq], a view: the product lands in buffers.context
     context = buffers.context[:hidden].reshape(heads, head_dim, batch, seq).transpose(2, 0, 1, 3)
     # V P^T: [.., head_dim, seq_k] @ [.., seq_k, seq_q] -> [.., head_dim, seq_q]
@@ -200,13 +200,13 @@ def encoder_layer(
     eps, h = config.layer_norm_eps, config.hidden_size
     x, attended = buffers.hidden, buffers.attended
     norm_scratch = buffers.qkv[:h]  # [H, tokens]: Q, K and V are spent once attention is done
-    with timer("projections"):  # Q, K, V in one product (4-6%), biases by the ones row (6-9%)
+    with timer("projections"):  # Q, K, V in one product (4-5%), biases by the ones row (5-9%)
         np.matmul(layer.qkv, x, out=buffers.qkv)  # [3H, H + 1] @ [H + 1, tokens] -> [3H, tokens]
     with timer("attention"):
         self_attention(buffers, config.num_attention_heads, bias)  # -> context [H, tokens]
     with timer("projections"):
         np.matmul(layer.attention_output, buffers.context, out=attended[:h])  # [H, tokens]
-    with timer("norms"):  # layer norm by matrix-vector products: about 4% over numpy's mean
+    with timer("norms"):  # layer norm by matrix-vector products: about 3% over numpy's mean
         attended[:h] += x[:h]  # residual
         layer_norm_columns(
             attended[:h], layer.attention_norm_weight, layer.attention_norm_bias, eps, norm_scratch
