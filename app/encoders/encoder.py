@@ -9,7 +9,9 @@ Each architecture lives in its own module (``bert``, ``roberta``, ``distilbert``
     from_state_dict(config, state) -> Weights         # one explicit key table, shape-checked
 
 ``input_ids`` and ``attention_mask`` are int64 arrays [batch, seq]; the mask is 1 for real
-tokens and 0 for padding, as in Hugging Face.
+tokens and 0 for padding, as in Hugging Face. ``reference`` and ``reference_deberta`` compute the
+same five models plainly, straight from a state dict: ``reference.bert(state, config, input_ids,
+attention_mask)``.
 """
 
 from __future__ import annotations
