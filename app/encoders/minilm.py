@@ -46,7 +46,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FILES",
-    "MAX_SEQ_LENGTH",
     "MODEL_NAME",
     "PACKAGE",
     "WEIGHTS_SHA256",
@@ -76,8 +75,6 @@ WEIGHTS = "model.safetensors"
 # weights are present and verified is complete.
 FILES: tuple[str, ...] = ("tokenizer.json", "vocab.txt", "config.json", WEIGHTS)
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-# sentence-transformers' max_seq_length for this model: it was trained on at most 256 tokens.
-MAX_SEQ_LENGTH = 256
 PIP_TIMEOUT_S = 600
 
 
