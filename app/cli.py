@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from app.config import MissingSecretKey, Settings, resolve_secret_key
 from app.content import ContentIndex
 from app.content.loader import check_content
+from app.quiz.calculated import FORMULAS
 
 if TYPE_CHECKING:
     from app.migrate import SchemaStatus
@@ -26,7 +27,7 @@ cli = typer.Typer(
 
 
 def _checked_content(content_dir: Path) -> ContentIndex:
-    index, problems = check_content(content_dir)
+    index, problems = check_content(content_dir, formulas=FORMULAS)
     for problem in problems:
         typer.echo(str(problem), err=True)
     if index is None:
@@ -113,7 +114,7 @@ def fetch_model(
     ] = None,
 ) -> None:
     """Fetch the real all-MiniLM-L6-v2 for the lab into the models directory and verify it."""
-    from app.lab import minilm
+    from app.encoders import minilm
 
     models_dir = Settings().resolved_models_dir
     target = minilm.model_dir(models_dir).resolve()

@@ -9,10 +9,11 @@ import os
 import secrets
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.encoders.configs import Preset
 
 __all__ = ["PROJECT_ROOT", "Environment", "MissingSecretKey", "Settings", "resolve_secret_key"]
 
@@ -85,9 +86,12 @@ class Settings(BaseSettings):
         description="Server processes (set by `bertprep serve --workers N`); with more, tokens are checked on every call.",
     )
 
-    lab_max_preset: Literal["tiny", "small", "medium", "base"] = Field(
-        default="base",
-        description="Largest lab preset this server builds (`tiny`, `small`, `medium`, `base`); base takes ~2 GB.",
+    lab_max_preset: Preset = Field(
+        default=Preset.base,
+        description=(
+            f"Largest lab preset this server builds ({', '.join(f'`{p}`' for p in Preset)}); "
+            "base takes ~2 GB."
+        ),
     )
     lab_preload: bool = Field(
         default=True,

@@ -46,7 +46,6 @@ __all__ = [
     "get_session",
     "install_database_error_handler",
     "make_engine",
-    "ping",
     "refusing_work_on_this_thread",
     "retry_on_conflict",
     "run_with_session",
@@ -149,12 +148,6 @@ def _sqlite_begin(connection: Connection) -> None:
     failing when a read snapshot cannot be upgraded; reads stay concurrent."""
     immediate = connection.get_execution_options().get(IMMEDIATE, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-def ping(engine: Engine) -> None:
-    """Raise if the database cannot answer a trivial query."""
-    with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
 
 
 def retry_on_conflict(

@@ -11,24 +11,14 @@
     ├── RateLimited     429  carries ``retry_after`` seconds
     └── Unavailable     503  over capacity, or the database cannot serve now; ``retry_after``
 
-Under ``/api/`` every error is an RFC 9457 ``application/problem+json`` body; elsewhere it is the
-``errors/<status>.html`` page (falling back to ``errors/error.html``).
+Standard library only, so the pure cores (grading, scheduling, stats, the cost model) can raise
+them without loading a web framework. ``app/handlers.py`` turns them into responses.
 """
 
 from __future__ import annotations
 
-import logging
-import re
-from collections.abc import Mapping, Sequence
-from http import HTTPStatus
+from collections.abc import Sequence
 from typing import Any
-
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from fastapi.templating import Jinja2Templates
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 __all__ = [
     "AppError",
@@ -41,13 +31,7 @@ __all__ = [
     "RateLimited",
     "Unauthorized",
     "Unavailable",
-    "install_error_handlers",
-    "problem_response",
 ]
-
-log = logging.getLogger(__name__)
-
-PROBLEM_JSON = "application/problem+json"
 
 
 class AppError(Exception):
@@ -105,134 +89,3 @@ class Unavailable(AppError):
     def __init__(self, message: str, *, retry_after: int = 2) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-
-
-def wants_problem_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
-
-
-def problem_response(
-    request: Request,
-    *,
-    status: int,
-    detail: str,
-    errors: Sequence[dict[str, Any]] = (),
-    headers: Mapping[str, str] | None = None,
-) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
-    }
-    if errors:
-        body["errors"] = list(errors)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
-
-
-def error_page(
-    request: Request, *, status: int, detail: str, headers: Mapping[str, str] | None = None
-) -> Response:
-    templates: Jinja2Templates = request.app.state.templates
-    template = templates.env.select_template([f"errors/{status}.html", "errors/error.html"])
-    context = {"status": status, "title": HTTPStatus(status).phrase, "detail": detail}
-    response: Response = templates.TemplateResponse(
-        request, str(template.name), context, status_code=status, headers=headers
-    )
-    return response
-
-
-def _respond(
-    request: Request,
-    *,
-    status: int,
-    detail: str,
-    errors: Sequence[dict[str, Any]] = (),
-    headers: Mapping[str, str] | None = None,
-) -> Response:
-    if wants_problem_json(request):
-        return problem_response(
-            request, status=status, detail=detail, errors=errors, headers=headers
-        )
-    return error_page(request, status=status, detail=detail, headers=headers)
-
-
-def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    return [
-        {"loc": [str(part) for part in err.get("loc", ())], "msg": err.get("msg", "")}
-        for err in exc.errors()
-    ]
-
-
-_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-
-
-def _allowed_methods(request: Request) -> list[str]:
-    """The methods of the resource at this path (FastAPI's 405 names only the first route's).
-
-    Documented paths answer from the OpenAPI document; where both a fixed and a parameterised
-    path match (``/reviews/due`` and ``/reviews/{question_id}``), the fixed one is the resource.
-    Other paths ask the router, method by method.
-    """
-    path = request.url.path
-    templates = [
-        (template, operations)
-        for template, operations in request.app.openapi().get("paths", {}).items()
-        if re.fullmatch(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)), path)
-    ]
-    if templates:
-        _, operations = min(templates, key=lambda item: item[0].count("{"))
-        return sorted(method.upper() for method in operations)
-    return [
-        method
-        for method in _METHODS
-        if any(
-            route.matches({**request.scope, "method": method})[0] == Match.FULL
-            for route in request.app.router.routes
-        )
-    ]
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    async def on_app_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, AppError)  # registered for AppError only
-        headers: dict[str, str] | None = None
-        if isinstance(exc, RateLimited | Unavailable):
-            headers = {"Retry-After": str(exc.retry_after)}
-        elif isinstance(exc, Unauthorized):
-            headers = {"WWW-Authenticate": 'Bearer realm="bertprep"'}
-        return _respond(
-            request, status=exc.status, detail=exc.message, errors=exc.errors, headers=headers
-        )
-
-    async def on_http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, StarletteHTTPException)
-        detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-        headers = dict(exc.headers or {})
-        if exc.status_code == 404 and detail == "Not Found":
-            detail = f"There is nothing at {request.url.path}."
-        if exc.status_code == 405:
-            allowed = _allowed_methods(request)
-            headers["Allow"] = ", ".join(allowed)
-            detail = (
-                f"{request.method} is not allowed on {request.url.path}; use {', '.join(allowed)}."
-            )
-        if exc.status_code == 400 and "parsing the body" in detail:
-            detail = "The request body is not valid JSON."
-        return _respond(request, status=exc.status_code, detail=detail, headers=headers)
-
-    async def on_validation_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, RequestValidationError)
-        errors = _validation_errors(exc)
-        summary = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
-        return _respond(request, status=422, detail=f"Invalid request — {summary}", errors=errors)
-
-    async def on_unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _respond(request, status=500, detail="Something went wrong on our side.")
-
-    app.add_exception_handler(AppError, on_app_error)
-    app.add_exception_handler(StarletteHTTPException, on_http_error)
-    app.add_exception_handler(RequestValidationError, on_validation_error)
-    app.add_exception_handler(Exception, on_unexpected)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from app import __version__
-from app.accounts.identity import csrf_token_for
+from app.clock import as_utc
 from app.config import PROJECT_ROOT
 from app.content import ContentIndex
 
@@ -55,7 +55,7 @@ def asset_url_factory(static_dir: Path, generated: dict[str, bytes]) -> Callable
 
 def relative(moment: datetime, now: datetime) -> str:
     """'in 10 minutes', 'in 3 days', 'now', '2 hours ago' — for due dates on pages."""
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = as_utc(moment)
     seconds = (moment - now).total_seconds()
     ahead, seconds = seconds >= 0, abs(seconds)
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
@@ -66,7 +66,11 @@ def relative(moment: datetime, now: datetime) -> str:
     return "now"
 
 
-def make_templates(static: Callable[[str], str], *, debug: bool) -> Jinja2Templates:
+def make_templates(
+    static: Callable[[str], str], *, csrf_token: Callable[..., str], debug: bool
+) -> Jinja2Templates:
+    """The Jinja environment every page renders with. ``csrf_token`` is the accounts feature's
+    token function (templates call ``csrf_token(request)`` in forms)."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(["html", "xml"]),
@@ -76,7 +80,7 @@ def make_templates(static: Callable[[str], str], *, debug: bool) -> Jinja2Templa
         lstrip_blocks=True,
     )
     env.globals["static"] = static
-    env.globals["csrf_token"] = csrf_token_for
+    env.globals["csrf_token"] = csrf_token
     env.filters["relative"] = relative
     env.globals["version"] = __version__
     return Jinja2Templates(env=env)

@@ -1,4 +1,4 @@
-"""Derive the coefficients of ``app.lab.ops.gelu``'s erf-GELU and print its worst error.
+"""Derive the coefficients of ``app.encoders.ops.gelu``'s erf-GELU and print its worst error.
 
 The exact GELU is x Phi(x) with Phi(x) = (1 + erf(x / sqrt 2)) / 2. numpy has no erf, and on an
 activation every numpy pass costs about the same few microseconds, so the cheapest accurate form
@@ -100,11 +100,13 @@ def main() -> None:
     print("_PHI_Q, the coefficients of Q(s), s = x^2, lowest power first:")
     print("    " + ", ".join(f"{c:.9e}" for c in exp2_args))
 
-    from app.lab import ops
+    from app.encoders import ops
 
-    print("measuring app.lab.ops.gelu over 201 million float32 values (about half a minute)...")
+    print(
+        "measuring app.encoders.ops.gelu over 201 million float32 values (about half a minute)..."
+    )
     worst, at = worst_error(ops.gelu)
-    print(f"app.lab.ops.gelu: worst |error| / max(1, |x|) = {worst:.3e} at x = {at:.9g}")
+    print(f"app.encoders.ops.gelu: worst |error| / max(1, |x|) = {worst:.3e} at x = {at:.9g}")
     x = np.linspace(-8, 8, 160_001, dtype=np.float32)
     gap = np.max(np.abs(ops.gelu_new(x) - exact_gelu(x)))
     print(f"gelu_new (ALBERT's tanh form) differs from the erf form by up to {gap:.2e}")

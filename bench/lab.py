@@ -37,8 +37,8 @@ def latency_vs_torch(preset: str, runs: int, threads: int) -> float:
     import numpy as np
     import torch
 
-    from app.lab import bert
-    from app.lab.configs import config_for
+    from app.encoders import bert
+    from app.encoders.configs import config_for
     from tests.lab.reference import hf_model
 
     torch.set_num_threads(threads)
@@ -93,7 +93,7 @@ def _matmuls_only(weights, config, seq: int):  # type: ignore[no-untyped-def]
     into a pass's buffers (``out``), so no value decays towards subnormals from run to run."""
     import numpy as np
 
-    from app.lab import bert
+    from app.encoders import bert
 
     rng = np.random.default_rng(0)
     inputs, out = (bert.Buffers.allocate(config, 1, seq) for _ in range(2))
@@ -123,8 +123,8 @@ def _matmuls_only(weights, config, seq: int):  # type: ignore[no-untyped-def]
 def share_of_peak(runs: int) -> float:
     import numpy as np
 
-    from app.lab import bert, cost
-    from app.lab.configs import config_for
+    from app.encoders import bert, cost
+    from app.encoders.configs import config_for
 
     n = 2048
     x = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)

@@ -9,12 +9,13 @@ import httpx
 import pytest
 
 from app.content import load_content
+from app.quiz.calculated import FORMULAS
 from tests.conftest import CONTENT_DIR
 from tests.live import live_server
 
 pytestmark = pytest.mark.both_databases
 
-BANK = load_content(CONTENT_DIR).questions
+BANK = load_content(CONTENT_DIR, formulas=FORMULAS).questions
 
 
 def test_api_walk_with_a_token(tmp_path: Path) -> None:

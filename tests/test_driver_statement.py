@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.accounts import repository as accounts
+from app.clock import as_utc
 from app.config import Settings
 from app.db import make_engine, retry_on_conflict
 from app.quiz import repository
@@ -77,8 +78,8 @@ def test_written_rows_read_back_through_the_orm(engine: Engine, learner_id: int)
             assert stored.shown_order == row["shown_order"]
             assert stored.correct is row["correct"]
             assert stored.drawn == row["drawn"]
-            assert repository.as_utc(stored.created_at) == WHEN
-            assert repository.as_utc(stored.next_review_at) == row["next_review_at"]
+            assert as_utc(stored.created_at) == WHEN
+            assert as_utc(stored.next_review_at) == row["next_review_at"]
 
 
 def test_card_rows_come_back_typed(engine: Engine, learner_id: int) -> None:
@@ -107,9 +108,9 @@ def test_card_rows_come_back_typed(engine: Engine, learner_id: int) -> None:
     state, step, stability, difficulty, due, last_review, reps, lapses = row
     assert (state, step, difficulty, reps, lapses) == (2, None, 5.5, 5, 1)
     assert isinstance(stability, float) and stability == pytest.approx(3.1729)
-    assert isinstance(due, datetime) and repository.as_utc(due) == card["due"]
-    assert isinstance(last_review, datetime) and repository.as_utc(last_review) == WHEN
-    assert repository.as_utc(orm.due) == card["due"]
+    assert isinstance(due, datetime) and as_utc(due) == card["due"]
+    assert isinstance(last_review, datetime) and as_utc(last_review) == WHEN
+    assert as_utc(orm.due) == card["due"]
 
 
 def test_a_duplicate_is_sqlalchemys_integrity_error(engine: Engine, learner_id: int) -> None:

@@ -13,8 +13,10 @@ from pydantic import BaseModel, Field
 from app.accounts import repository, service
 from app.accounts.export import export_learner
 from app.accounts.identity import ApiIdentity, token_cache
+from app.accounts.learner_data import learner_data
 from app.accounts.tables import ApiToken
 from app.api import problem_responses
+from app.clock import as_utc
 from app.db import SessionDep
 from app.errors import NotFound, Unauthorized
 
@@ -52,9 +54,9 @@ class TokenOut(BaseModel):
             id=token.id,
             name=token.name,
             prefix=token.prefix,
-            created_at=repository.as_utc(token.created_at),
-            last_used_at=repository.as_utc(token.last_used_at) if token.last_used_at else None,
-            revoked_at=repository.as_utc(token.revoked_at) if token.revoked_at else None,
+            created_at=as_utc(token.created_at),
+            last_used_at=as_utc(token.last_used_at) if token.last_used_at else None,
+            revoked_at=as_utc(token.revoked_at) if token.revoked_at else None,
         )
 
 
@@ -70,7 +72,7 @@ def create_account(body: AccountIn, session: SessionDep) -> AccountOut:
         session, identity=None, username=body.username, password=body.password
     ).learner
     assert learner.username is not None
-    return AccountOut(username=learner.username, created_at=repository.as_utc(learner.created_at))
+    return AccountOut(username=learner.username, created_at=as_utc(learner.created_at))
 
 
 def _basic(request: Request) -> tuple[str, str]:
@@ -142,8 +144,13 @@ def revoke_token(
 @router.get(
     "/me/export", summary="Everything bertprep keeps about me", responses=problem_responses(401)
 )
-def export_me(identity: ApiIdentity, session: SessionDep) -> dict[str, Any]:
-    return export_learner(session, learner=identity.learner, public_id=identity.public_id)
+def export_me(identity: ApiIdentity, session: SessionDep, request: Request) -> dict[str, Any]:
+    return export_learner(
+        session,
+        learner=identity.learner,
+        public_id=identity.public_id,
+        data=learner_data(request),
+    )
 
 
 @router.delete(
@@ -153,7 +160,7 @@ def export_me(identity: ApiIdentity, session: SessionDep) -> dict[str, Any]:
     responses=problem_responses(401, 403),
 )
 def delete_me(identity: ApiIdentity, session: SessionDep, request: Request) -> Response:
-    learner_id = service.delete_account(session, identity=identity)
+    learner_id = service.delete_account(session, identity=identity, data=learner_data(request))
     if learner_id is not None:
         token_cache(request).forget_learner(learner_id)
     return Response(status_code=204)

@@ -29,6 +29,7 @@ from app.accounts import repository
 from app.accounts.security import SESSION_COOKIE, SESSION_MAX_AGE, SessionClaims, Signer, hash_token
 from app.accounts.tables import ApiToken, Learner
 from app.accounts.token_cache import CachedToken, TokenCache
+from app.clock import as_utc, now
 from app.db import SessionDep, retry_on_conflict, run_with_session
 from app.errors import Forbidden, Unauthorized
 
@@ -139,9 +140,9 @@ async def _from_token(request: Request, token_hash: str) -> Identity:
     if found is None:
         found = await run_with_session(request, lambda session: _looked_up(session, token_hash))
         cache.put(token_hash, found)  # a hit never extends the entry: revocations get through
-    moment = repository.now()
+    moment = now()
     last = found.last_used_at
-    if last is None or moment - repository.as_utc(last) >= TOKEN_TOUCH_INTERVAL:
+    if last is None or moment - as_utc(last) >= TOKEN_TOUCH_INTERVAL:
         token_id = found.token_id
         await run_with_session(request, lambda session: _touch(session, token_id, moment))
         cache.update(token_hash, replace(found, last_used_at=moment))

@@ -22,6 +22,7 @@ from app.accounts.identity import (
     start_session,
     token_cache,
 )
+from app.accounts.learner_data import learner_data
 from app.accounts.passwords import PASSWORD_RULES
 from app.accounts.security import SessionClaims
 from app.db import SessionDep
@@ -117,6 +118,7 @@ def sign_in(
             username=username,
             password=password,
             client=_client(request),
+            data=learner_data(request),
         )
     except AppError as exc:
         values = {"username": username}
@@ -187,10 +189,14 @@ def revoke_token(
 
 
 @router.get("/account/export.json")
-def export(identity: PageIdentity, session: SessionDep) -> Response:
-    body = json.dumps(
-        export_learner(session, learner=identity.learner, public_id=identity.public_id), indent=2
+def export(request: Request, identity: PageIdentity, session: SessionDep) -> Response:
+    document = export_learner(
+        session,
+        learner=identity.learner,
+        public_id=identity.public_id,
+        data=learner_data(request),
     )
+    body = json.dumps(document, indent=2)
     return Response(
         body,
         media_type="application/json",
@@ -206,7 +212,7 @@ def delete(
     if confirm.strip().lower() != expected:
         problem = InvalidInput(f"Type '{expected}' to confirm that everything should be deleted.")
         return _account_page(request, identity, session, form_name="delete", error=problem)
-    learner_id = service.delete_account(session, identity=identity)
+    learner_id = service.delete_account(session, identity=identity, data=learner_data(request))
     if learner_id is not None:
         token_cache(request).forget_learner(learner_id)
     start_session(request, SessionClaims(repository.new_public_id()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, String, delete, func, text, update
@@ -12,8 +12,8 @@ from sqlmodel import Session, col, select
 
 from app.accounts.tables import ApiToken, Learner, LearnerSession, SignInFailure
 from app.accounts.token_cache import CachedToken
+from app.clock import as_utc, now
 from app.errors import NotFound
-from app.quiz.tables import Attempt, ReviewCard, ReviewLog
 
 __all__ = [
     "FailureCounts",
@@ -28,19 +28,13 @@ __all__ = [
     "end_sessions",
     "forget_failure",
     "learner_for_token",
-    "merge_guest",
     "new_public_id",
     "record_failure",
     "revoke_token",
     "revoke_tokens",
     "signed_in",
-    "token_by_hash",
     "tokens_of",
 ]
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def new_public_id() -> str:
@@ -73,35 +67,12 @@ def create_learner(
     return learner
 
 
-def delete_learner(session: Session, *, learner: Learner) -> None:
-    """Everything the learner owns goes with them (ON DELETE CASCADE, spelled out for safety)."""
-    for table in (Attempt, ReviewCard, ReviewLog, ApiToken, LearnerSession):
-        session.exec(delete(table).where(col(table.learner_id) == learner.id))
-    session.exec(delete(Learner).where(col(Learner.id) == learner.id))
-
-
-def merge_guest(session: Session, *, guest: Learner, into: Learner) -> None:
-    """A guest signs in to an existing account: their history moves over.
-
-    Attempts and review logs move as they are; a review card moves only where the account
-    has none for that question (the account's own schedule wins).
-    """
-    for table in (Attempt, ReviewLog):
-        session.exec(
-            update(table).where(col(table.learner_id) == guest.id).values(learner_id=into.id)
-        )
-    existing = set(
-        session.exec(select(ReviewCard.question_id).where(ReviewCard.learner_id == into.id)).all()
-    )
-    for card in session.exec(select(ReviewCard).where(ReviewCard.learner_id == guest.id)).all():
-        if card.question_id not in existing:
-            moved = ReviewCard(**{**card.model_dump(), "learner_id": into.id})
-            session.delete(card)
-            session.flush()
-            session.add(moved)
-    session.flush()
-    session.exec(delete(ReviewCard).where(col(ReviewCard.learner_id) == guest.id))
-    session.exec(delete(Learner).where(col(Learner.id) == guest.id))
+def delete_learner(session: Session, *, learner_id: int) -> None:
+    """The learner's own rows: tokens, sessions, the learner (ON DELETE CASCADE, spelled out
+    for safety). What other features keep is deleted first, by them."""
+    for table in (ApiToken, LearnerSession):
+        session.exec(delete(table).where(col(table.learner_id) == learner_id))
+    session.exec(delete(Learner).where(col(Learner.id) == learner_id))
 
 
 # --- browser sessions -----------------------------------------------------------------------
@@ -209,14 +180,6 @@ def learner_for_token(session: Session, *, token_hash: str) -> CachedToken | Non
     )
 
 
-def token_by_hash(session: Session, *, token_hash: str) -> ApiToken | None:
-    """A live (not revoked) token."""
-    statement = select(ApiToken).where(
-        ApiToken.token_hash == token_hash, col(ApiToken.revoked_at).is_(None)
-    )
-    return session.exec(statement).first()
-
-
 # --- sign-in rate limiting ----------------------------------------------------------------
 
 
@@ -263,8 +226,3 @@ def count_failures(
     by_name = count(SignInFailure.username == name)
     by_client = count(SignInFailure.client == source)
     return FailureCounts(pair[0], by_name[0], by_client[0], pair[1], by_name[1], by_client[1])
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; everything is stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

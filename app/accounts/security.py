@@ -24,7 +24,6 @@ __all__ = [
     "hash_token",
     "new_session_secret",
     "new_token",
-    "password_needs_rehash",
     "verify_password",
 ]
 
@@ -54,10 +53,6 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return matched and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
-
-
-def password_needs_rehash(password_hash: str) -> bool:
-    return _HASHER.check_needs_rehash(password_hash)
 
 
 def new_token() -> str:

@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from app.accounts import repository
 from app.accounts.identity import Identity
+from app.accounts.learner_data import LearnerData
 from app.accounts.passwords import password_problem
 from app.accounts.security import (
     hash_password,
@@ -33,6 +34,7 @@ from app.accounts.security import (
     verify_password,
 )
 from app.accounts.tables import ApiToken, Learner
+from app.clock import now
 from app.db import retry_on_conflict
 from app.errors import Conflict, InvalidInput, NotFound, RateLimited, Unauthorized
 
@@ -139,7 +141,7 @@ def _limit_reached(counts: repository.FailureCounts) -> datetime | None:
         (counts.client, MAX_FAILURES_PER_CLIENT, counts.oldest_client),
     ):
         if count >= limit:
-            return oldest or repository.now()
+            return oldest or now()
     return None
 
 
@@ -154,7 +156,7 @@ def authenticate(session: Session, *, username: str, password: str, client: str)
         )
         oldest = _limit_reached(counts)
         if oldest is not None:
-            wait = FAILURE_WINDOW - (repository.now() - oldest)
+            wait = FAILURE_WINDOW - (now() - oldest)
             seconds = max(1, int(wait.total_seconds()) + 1)
             raise RateLimited(
                 f"Too many failed sign-ins. Try again in {seconds // 60 + 1} minutes.",
@@ -178,15 +180,25 @@ def authenticate(session: Session, *, username: str, password: str, client: str)
 
 
 def sign_in(
-    session: Session, *, identity: Identity, username: str, password: str, client: str
+    session: Session,
+    *,
+    identity: Identity,
+    username: str,
+    password: str,
+    client: str,
+    data: Sequence[LearnerData],
 ) -> SignedIn:
-    """Authenticate and start a new browser session; a guest's history moves into the account."""
+    """Authenticate and start a new browser session; a guest's history moves into the account
+    (each of ``data`` moves its rows, then the guest's row goes)."""
     learner = authenticate(session, username=username, password=password, client=client)
 
     def write() -> SignedIn:
         guest = repository.by_public_id(session, public_id=identity.public_id)
         if guest is not None and guest.username is None and guest.id != learner.id:
-            repository.merge_guest(session, guest=guest, into=learner)
+            assert guest.id is not None and learner.id is not None
+            for owner in data:
+                owner.merge(session, guest.id, learner.id)
+            repository.delete_learner(session, learner_id=guest.id)
         secret = _start_session(session, learner)
         session.commit()
         return SignedIn(learner, secret)
@@ -268,14 +280,20 @@ def revoke_token(session: Session, *, learner: Learner, token_id: int) -> ApiTok
     return retry_on_conflict(session, write)
 
 
-def delete_account(session: Session, *, identity: Identity) -> int | None:
-    """Delete the learner (account or guest history) and everything they own; their id."""
+def delete_account(
+    session: Session, *, identity: Identity, data: Sequence[LearnerData]
+) -> int | None:
+    """Delete the learner (account or guest history) and everything they own (what each of
+    ``data`` keeps, then their own rows); their id."""
     learner = identity.learner
     if learner is None or learner.id is None:
         return None
+    learner_id = learner.id
 
     def write() -> None:
-        repository.delete_learner(session, learner=learner)
+        for owner in data:
+            owner.delete(session, learner_id)
+        repository.delete_learner(session, learner_id=learner_id)
         session.commit()
 
     retry_on_conflict(session, write)

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from app.content.formulas import Formulas
 from app.content.frontmatter import FrontMatterError, split_front_matter
 from app.content.index import ContentIndex, Lesson, Section, Source, TocEntry
 from app.content.markdown import Rendered, render_markdown
@@ -216,23 +217,26 @@ def _uniqueness_problems(drafts: list[_Draft]) -> tuple[list[_Draft], list[Probl
     return list(by_slug.values()), problems
 
 
-def check_content(content_dir: Path) -> tuple[ContentIndex | None, list[Problem]]:
-    """Load and validate; the index is None when any problem was found."""
+def check_content(
+    content_dir: Path, *, formulas: Formulas
+) -> tuple[ContentIndex | None, list[Problem]]:
+    """Load and validate; the index is None when any problem was found. ``formulas`` is the table
+    calculated questions may name (the quiz's ``FORMULAS``)."""
     drafts, anchors, problems = _collect(content_dir)
     unique, found = _uniqueness_problems(drafts)
     problems += found
     for draft in unique:
         problems.extend(_link_problems(draft, anchors))
-    bank, question_problems = load_questions(content_dir / "questions", anchors, _display)
+    bank, question_problems = load_questions(content_dir / "questions", anchors, _display, formulas)
     problems += question_problems
     if problems:
         return None, sorted(problems)
     return ContentIndex(tuple(_to_lesson(draft) for draft in unique), bank), []
 
 
-def load_content(content_dir: Path) -> ContentIndex:
+def load_content(content_dir: Path, *, formulas: Formulas) -> ContentIndex:
     """The content index, or ContentInvalid listing every problem."""
-    index, problems = check_content(content_dir)
+    index, problems = check_content(content_dir, formulas=formulas)
     if index is None:
         raise ContentInvalid(problems)
     return index

@@ -1,28 +1,42 @@
 """The question bank: ``content/questions/<lesson-slug>.yaml``, validated with file and line.
 
-Structure is checked by pydantic models (one per question type, discriminated by ``type``);
-meaning (one correct option, unique ids, anchors that exist, a positive tolerance, a ``compute:``
-formula that exists and whose inputs are all shown …) by plain code below. Every error is mapped
-back to the YAML line of the offending value.
+Structure is checked by pydantic models (``question_schema.py``, one per question type);
+meaning (one correct option, unique ids, anchors that exist, a positive tolerance …) by plain code
+below, and a calculated question's ``compute:`` block against the formula table the caller hands
+in (``formulas.py``). Every error is mapped back to the YAML line of the offending value.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
-import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import ValidationError
 
+from app.content.formulas import (
+    Compute,
+    Formulas,
+    compute_spec,
+    placeholder_problems,
+)
 from app.content.markdown import render_fragment
 from app.content.problems import Problem
-from app.quiz.calculated import ANSWER, FORMULAS, Compute, placeholders
+from app.content.question_checks import semantic_problems, tolerance
+from app.content.question_schema import (
+    QUESTION,
+    QUESTION_TYPES,
+    MultipleIn,
+    NumericIn,
+    OpenIn,
+    OrderIn,
+    SingleIn,
+    TrueFalseIn,
+)
 
 __all__ = [
     "QUESTION_TYPES",
@@ -32,89 +46,6 @@ __all__ = [
     "QuestionBank",
     "load_questions",
 ]
-
-QUESTION_TYPES = ("single", "multiple", "truefalse", "numeric", "order", "open")
-
-Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Tag = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=40)]
-LessonRef = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+#[\w-]+$")]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=False)
-
-
-class OptionIn(_Strict):
-    id: Id
-    text: Text
-    correct: bool = False
-    explanation: Text
-
-
-class ItemIn(_Strict):
-    id: Id
-    text: Text
-
-
-class KeyPointIn(_Strict):
-    id: Id
-    text: Text
-    keywords: Annotated[list[Text], Field(min_length=1)]
-
-
-class _QuestionIn(_Strict):
-    id: Id
-    prompt: Text
-    explanation: Text
-    lesson: LessonRef = Field(description="slug#anchor of the section that teaches it")
-    difficulty: Annotated[int, Field(ge=1, le=3)]
-    tags: list[Tag] = []
-
-
-class SingleIn(_QuestionIn):
-    type: Literal["single"]
-    options: Annotated[list[OptionIn], Field(min_length=2, max_length=8)]
-
-
-class MultipleIn(_QuestionIn):
-    type: Literal["multiple"]
-    options: Annotated[list[OptionIn], Field(min_length=2, max_length=8)]
-
-
-class TrueFalseIn(_QuestionIn):
-    type: Literal["truefalse"]
-    answer: Annotated[bool, Field(strict=True)]
-
-
-class ComputeIn(_Strict):
-    function: str
-    inputs: dict[str, Any]  # checked by _compute_problems, for messages that name the input
-
-
-class NumericIn(_QuestionIn):
-    type: Literal["numeric"]
-    answer: float | None = None
-    compute: ComputeIn | None = None
-    tolerance: float | str  # absolute, or relative as a percentage such as "1%"
-    unit: str = ""
-
-
-class OrderIn(_QuestionIn):
-    type: Literal["order"]
-    items: Annotated[list[ItemIn], Field(min_length=2, max_length=8)]
-
-
-class OpenIn(_QuestionIn):
-    type: Literal["open"]
-    reference_answer: Text
-    key_points: Annotated[list[KeyPointIn], Field(min_length=1, max_length=8)]
-
-
-QuestionIn = Annotated[
-    SingleIn | MultipleIn | TrueFalseIn | NumericIn | OrderIn | OpenIn, Field(discriminator="type")
-]
-_QUESTION = TypeAdapter(QuestionIn)
 
 
 @dataclass(frozen=True)
@@ -216,160 +147,6 @@ def _content_hash(raw: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
-# --- meaning --------------------------------------------------------------------------------
-
-
-def _semantic_problems(q: Any) -> Iterator[tuple[tuple[Any, ...], str]]:
-    """(location, message) for what pydantic's structure cannot say."""
-    if isinstance(q, SingleIn | MultipleIn):
-        correct = [o for o in q.options if o.correct]
-        if isinstance(q, SingleIn) and len(correct) != 1:
-            yield (
-                ("options",),
-                f"a single-choice question needs exactly one correct option, found {len(correct)}",
-            )
-        if isinstance(q, MultipleIn) and not correct:
-            yield ("options",), "a multiple-choice question needs at least one correct option"
-        yield from _duplicate_ids(q.options, "options", "option")
-    if isinstance(q, OrderIn):
-        yield from _duplicate_ids(q.items, "items", "item")
-    if isinstance(q, OpenIn):
-        yield from _duplicate_ids(q.key_points, "key_points", "key point")
-    if isinstance(q, NumericIn):
-        yield from _numeric_problems(q)
-
-
-def _tolerance(value: float | str) -> tuple[float | None, float | None]:
-    """(absolute, relative) from ``1000`` or ``"1%"``; None, None when it is neither."""
-    if isinstance(value, str):
-        number = value.strip().removesuffix("%")
-        try:
-            percent = float(number) if value.strip().endswith("%") else math.nan
-        except ValueError:
-            percent = math.nan
-        return (None, percent / 100) if math.isfinite(percent) and percent > 0 else (None, None)
-    return (value, None) if math.isfinite(value) and value > 0 else (None, None)
-
-
-def _numeric_problems(q: NumericIn) -> Iterator[tuple[tuple[Any, ...], str]]:
-    if q.answer is not None and not math.isfinite(q.answer):
-        yield ("answer",), "the answer must be a finite number"
-    if _tolerance(q.tolerance) == (None, None):
-        if isinstance(q.tolerance, str):
-            yield (
-                ("tolerance",),
-                f"tolerance must be a positive number or a percentage such as '1%', got {q.tolerance!r}",
-            )
-        else:
-            yield ("tolerance",), f"tolerance must be a positive number, got {q.tolerance}"
-    if q.answer is not None and q.compute is not None:
-        yield (
-            ("compute",),
-            "give either 'answer' (a fixed value) or 'compute' (a formula), not both",
-        )
-    if q.answer is None and q.compute is None:
-        yield (), "a numeric question needs 'answer' (a fixed value) or 'compute' (a formula)"
-    if q.compute is not None:
-        yield from _compute_problems(q.compute)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _choices(spec: Any) -> Sequence[int] | str:
-    """The values an input may take, or what is wrong with its spec (read after "input 'V' ")."""
-    if _is_int(spec):
-        return (spec,)
-    if isinstance(spec, list):
-        if not spec:
-            return "has an empty list of values"
-        if not all(_is_int(v) for v in spec):
-            return f"must list integers, got {spec}"
-        return tuple(spec)
-    if isinstance(spec, dict):
-        if set(spec) - {"min", "max", "step"} or not {"min", "max"} <= set(spec):
-            return f"must be a range {{min: …, max: …, step: …}} (step optional), got {spec}"
-        low, high, step = spec["min"], spec["max"], spec.get("step", 1)
-        if not all(_is_int(v) for v in (low, high, step)):
-            return f"must have integer min, max and step, got {spec}"
-        if step < 1:
-            return f"must have a step of at least 1, got {step}"
-        if low > high:
-            return f"has min {low} greater than max {high}"
-        return range(low, high + 1, step)
-    return "must be an integer, a list of integers, or a range {min: …, max: …, step: …}"
-
-
-def _compute_problems(compute: ComputeIn) -> Iterator[tuple[tuple[Any, ...], str]]:
-    formula = FORMULAS.get(compute.function)
-    if formula is None:
-        yield (
-            ("compute", "function"),
-            f"unknown compute function '{compute.function}' (known: {', '.join(FORMULAS)})",
-        )
-        return
-    params = formula.parameters
-    missing = [p for p in params if p not in compute.inputs]
-    if missing:
-        yield (
-            ("compute", "inputs"),
-            f"{compute.function} needs inputs {', '.join(params)}; missing: {', '.join(missing)}",
-        )
-    corners: list[tuple[str, tuple[int, ...]]] = []
-    for name, spec in compute.inputs.items():
-        if name not in params:
-            yield (
-                ("compute", "inputs", name),
-                f"compute input '{name}' is not a parameter of {compute.function} "
-                f"(its parameters: {', '.join(params)})",
-            )
-            continue
-        choices = _choices(spec)
-        if isinstance(choices, str):
-            yield ("compute", "inputs", name), f"compute input '{name}' {choices}"
-        elif min(choices) < 0:
-            yield ("compute", "inputs", name), f"compute input '{name}' must not be negative"
-        else:
-            corners.append((name, (min(choices), max(choices))))
-    if len(corners) == len(params) and not missing:
-        yield from _corner_problems(compute.function, corners)
-
-
-def _corner_problems(
-    function: str, corners: list[tuple[str, tuple[int, ...]]]
-) -> Iterator[tuple[tuple[Any, ...], str]]:
-    """The formula must give a positive number at every corner of the inputs' ranges."""
-    for combination in itertools.product(*(values for _, values in corners)):
-        values = dict(zip((name for name, _ in corners), combination, strict=True))
-        try:
-            result = FORMULAS[function].function(**values)
-        except (ArithmeticError, ValueError) as exc:
-            result, error = math.nan, f"fails ({exc})"
-        else:
-            error = f"gives {result}"
-        if not (math.isfinite(result) and result > 0):
-            shown = ", ".join(f"{k}={v}" for k, v in values.items())
-            yield (
-                ("compute", "inputs"),
-                f"{function} {error} for {shown}; choose inputs for which it is a positive number",
-            )
-            return
-
-
-def _duplicate_ids(
-    entries: list[Any], key: str, what: str
-) -> Iterator[tuple[tuple[Any, ...], str]]:
-    seen: set[str] = set()
-    for index, entry in enumerate(entries):
-        if entry.id in seen:
-            yield (key, index, "id"), f"duplicate {what} id '{entry.id}'"
-        seen.add(entry.id)
-
-
-# --- building -------------------------------------------------------------------------------
-
-
 class _Renderer:
     """Renders Markdown fields, collecting math problems at the field's line."""
 
@@ -384,7 +161,9 @@ class _Renderer:
         return html
 
 
-def _build(q: Any, raw: Mapping[str, Any], render: _Renderer, path: Path) -> Question:
+def _build(
+    q: Any, raw: Mapping[str, Any], render: _Renderer, path: Path, formulas: Formulas
+) -> Question:
     slug, _, anchor = q.lesson.partition("#")
     common: dict[str, Any] = {
         "id": q.id,
@@ -418,13 +197,13 @@ def _build(q: Any, raw: Mapping[str, Any], render: _Renderer, path: Path) -> Que
     elif isinstance(q, TrueFalseIn):
         common["answer_bool"] = q.answer
     elif isinstance(q, NumericIn):
-        absolute, relative = _tolerance(q.tolerance)
+        absolute, relative = tolerance(q.tolerance)
         common |= {
             "answer_number": q.answer,
             "tolerance": absolute,
             "relative_tolerance": relative,
             "unit": q.unit,
-            "compute": _compute(q.compute),
+            "compute": compute_spec(q.compute, formulas),
         }
     elif isinstance(q, OpenIn):
         common["reference_answer_html"] = render(q.reference_answer, "reference_answer")
@@ -432,58 +211,6 @@ def _build(q: Any, raw: Mapping[str, Any], render: _Renderer, path: Path) -> Que
             KeyPoint(k.id, k.text, tuple(w.lower() for w in k.keywords)) for k in q.key_points
         )
     return Question(**common)
-
-
-def _compute(compute: ComputeIn | None) -> Compute | None:
-    """The checked ``compute:`` block in the formula's parameter order; None if it has problems
-    (they are reported by ``_compute_problems``)."""
-    formula = FORMULAS.get(compute.function) if compute else None
-    if compute is None or formula is None or set(compute.inputs) != set(formula.parameters):
-        return None
-    inputs: list[tuple[str, Sequence[int]]] = []
-    for name in formula.parameters:
-        choices = _choices(compute.inputs[name])
-        if isinstance(choices, str):
-            return None
-        inputs.append((name, choices))
-    return Compute(compute.function, tuple(inputs))
-
-
-def _placeholder_problems(q: Any, question: Question) -> Iterator[tuple[tuple[Any, ...], str]]:
-    """A calculated question's ``{{name}}`` placeholders: each names an input and stands outside
-    math (where rendering would swallow it), and every input is shown in the prompt."""
-    if not isinstance(q, NumericIn) or q.compute is None:
-        return
-    formula = FORMULAS.get(q.compute.function)
-    inputs = [name for name in q.compute.inputs if formula is None or name in formula.parameters]
-    fields = (
-        ("prompt", q.prompt, question.prompt_html, inputs),
-        ("explanation", q.explanation, question.explanation_html, [*inputs, ANSWER]),
-    )
-    for key, source, rendered, allowed in fields:
-        kept = placeholders(rendered)
-        for name in kept:
-            if name not in allowed:
-                yield (
-                    (key,),
-                    f"placeholder {{{{{name}}}}} in the {key} is not an input of this question "
-                    f"(use one of: {', '.join('{{' + a + '}}' for a in allowed)})",
-                )
-        for name in placeholders(source):
-            if name not in kept and name in allowed:
-                yield (
-                    (key,),
-                    f"placeholder {{{{{name}}}}} in the {key} is inside $…$ math and would not be "
-                    "filled in; write it in plain text",
-                )
-        if key == "prompt":
-            formula = FORMULAS.get(q.compute.function)
-            for name in inputs:
-                if name not in kept and (formula is None or name in formula.parameters):
-                    yield (
-                        ("compute", "inputs", name),
-                        f"compute input '{name}' is never shown: put {{{{{name}}}}} in the prompt",
-                    )
 
 
 def _error_message(err: Mapping[str, Any], loc: tuple[Any, ...]) -> str:
@@ -499,7 +226,9 @@ def _error_message(err: Mapping[str, Any], loc: tuple[Any, ...]) -> str:
     return f"field '{where}': {err['msg']}"
 
 
-def _read_file(path: Path, shown: Path) -> tuple[list[tuple[Question, int, int]], list[Problem]]:
+def _read_file(
+    path: Path, shown: Path, formulas: Formulas
+) -> tuple[list[tuple[Question, int, int]], list[Problem]]:
     """Questions that validated, each with the line of its ``id`` and of its ``lesson``."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -525,15 +254,20 @@ def _read_file(path: Path, shown: Path) -> tuple[list[tuple[Question, int, int]]
             )
             continue
         try:
-            parsed = _QUESTION.validate_python(raw)
+            parsed = QUESTION.validate_python(raw)
         except ValidationError as exc:
             for err in exc.errors():
                 loc = tuple(p for p in err["loc"] if p not in QUESTION_TYPES)
                 problems.append(Problem(shown, _line_at(node, loc), _error_message(err, loc)))
             continue
         render = _Renderer(shown, node)
-        question = _build(parsed, raw, render, shown)
-        semantic = [*_semantic_problems(parsed), *_placeholder_problems(parsed, question)]
+        question = _build(parsed, raw, render, shown, formulas)
+        semantic = [
+            *semantic_problems(parsed, formulas),
+            *placeholder_problems(
+                parsed, question.prompt_html, question.explanation_html, formulas
+            ),
+        ]
         problems += [Problem(shown, _line_at(node, loc), msg) for loc, msg in semantic]
         problems += render.problems
         if not semantic:
@@ -542,12 +276,16 @@ def _read_file(path: Path, shown: Path) -> tuple[list[tuple[Question, int, int]]
 
 
 def load_questions(
-    questions_dir: Path, anchors: Mapping[str, frozenset[str] | None], shown: Any
+    questions_dir: Path,
+    anchors: Mapping[str, frozenset[str] | None],
+    shown: Any,
+    formulas: Formulas,
 ) -> tuple[QuestionBank, list[Problem]]:
     """Read every ``<lesson-slug>.yaml``; check ids are unique and lesson anchors exist.
 
     ``anchors`` maps each lesson slug to its section anchors (None when unknown); ``shown``
-    turns a path into the form printed in problems.
+    turns a path into the form printed in problems; ``formulas`` is the table calculated
+    questions may name.
     """
     if not questions_dir.is_dir():
         return QuestionBank(()), []
@@ -562,7 +300,7 @@ def load_questions(
                     display, 1, f"no lesson '{path.stem}': name question files after a lesson slug"
                 )
             )
-        found, file_problems = _read_file(path, display)
+        found, file_problems = _read_file(path, display, formulas)
         problems += file_problems
         for question, line, lesson_line in found:
             if question.id in first_seen:

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 
 from app.api import problem_responses
-from app.errors import InvalidInput
-from app.lab import cost, service
-from app.lab.configs import PRESETS, UnknownConfig, config_for
+from app.encoders import cost
+from app.encoders.configs import PRESETS, Variant, config_for
+from app.encoders.variants import ARCHITECTURES, MINILM
+from app.lab import service
 from app.lab.pool import LabPool
-from app.lab.service import MAX_RUNS, MAX_SEQ_LEN, MAX_TEXT_CHARS, Compared, Row
+from app.lab.requests import CompareIn, CostQuery, RunIn
+from app.lab.results import Compared, Row
 from app.lab.store import ModelStore
-from app.lab.variants import ARCHITECTURES, MINILM
 
 __all__ = ["lab_pool", "lab_store", "router"]
 
 router = APIRouter(prefix="/api/v1/lab", tags=["lab"])
-
-VariantName = Literal["bert", "roberta", "distilbert", "albert", "deberta", "minilm"]
-PresetName = Literal["tiny", "small", "medium", "base"]
 
 
 def lab_store(request: Request) -> ModelStore:
@@ -94,59 +91,6 @@ class CostOut(BaseModel):
     weight_bytes: int
     activation_bytes: int = Field(description="estimated peak float32 activations")
     implementation: str
-
-
-class _Input(BaseModel):
-    text: str | None = Field(
-        default=None,
-        max_length=MAX_TEXT_CHARS,
-        description="text to tokenise with the lab's WordPiece tokenizer (or send seq_len)",
-    )
-    seq_len: int | None = Field(
-        default=None,
-        ge=1,
-        le=MAX_SEQ_LEN,
-        description="a length of synthetic tokens instead of text",
-    )
-
-    @model_validator(mode="after")
-    def _one_input(self) -> _Input:
-        if self.text is None and self.seq_len is None:
-            raise ValueError("send 'text' (a sentence to tokenise) or 'seq_len' (synthetic tokens)")
-        if self.text is not None and self.seq_len is not None:
-            raise ValueError("send either 'text' or 'seq_len', not both")
-        return self
-
-
-class RunIn(_Input):
-    variant: VariantName
-    preset: PresetName = "tiny"
-    runs: int | None = Field(
-        default=None,
-        ge=1,
-        le=MAX_RUNS,
-        description=f"timed runs after one warm-up; left out: {service.DEFAULT_RUNS}, or fewer "
-        "where that many would exceed the server's work limit",
-    )
-
-
-class CompareIn(_Input):
-    preset: PresetName = "tiny"
-    runs: int | None = Field(
-        default=None,
-        ge=1,
-        le=MAX_RUNS,
-        description=f"timed runs per model; left out: {service.DEFAULT_RUNS}, or fewer where "
-        "that many would exceed the server's work limit",
-    )
-    variants: list[VariantName] | None = Field(
-        default=None,
-        max_length=6,
-        description="default: all five (and MiniLM where installed); BERT always runs as the baseline",
-    )
-    predicted: list[VariantName] | None = Field(
-        default=None, max_length=6, description="your guess: these variants, fastest first"
-    )
 
 
 class LatencyOut(BaseModel):
@@ -271,12 +215,6 @@ def compare_out(result: Compared, environment: dict[str, Any]) -> CompareOut:
     )
 
 
-WEIGHTS_NOTE = (
-    "The five variants run on random weights from a fixed seed: they measure cost (parameters, "
-    "FLOPs, memory, time), not quality. MiniLM runs its real trained weights."
-)
-
-
 # --- routes ---------------------------------------------------------------------------------
 
 
@@ -286,7 +224,7 @@ async def variants(request: Request) -> VariantsOut:
     minilm_problem = store.minilm_problem
     presets = []
     for preset in PRESETS:
-        albert = config_for("albert", preset.value)
+        albert = config_for(Variant.albert, preset.value)
         presets.append(
             PresetOut(
                 name=preset.value,
@@ -312,7 +250,7 @@ async def variants(request: Request) -> VariantsOut:
             for a in ARCHITECTURES.values()
         ],
         presets=presets,
-        weights=WEIGHTS_NOTE,
+        weights=service.WEIGHTS_NOTE,
         pool=PoolOut(busy=pool.busy, capacity=pool.capacity, workers=pool.workers),
     )
 
@@ -322,38 +260,24 @@ async def variants(request: Request) -> VariantsOut:
     summary="Parameters, FLOPs by module and memory of one forward pass (no run)",
     responses=problem_responses(422),
 )
-async def cost_of(
-    request: Request,
-    variant: Annotated[VariantName, Query()],
-    preset: Annotated[PresetName, Query()] = "tiny",
-    seq_len: Annotated[int, Query(ge=1, le=MAX_SEQ_LEN)] = 128,
-    implementation: Annotated[
-        Literal["ours", "transformers"],
-        Query(description="DeBERTa: count our work or the reference implementation's"),
-    ] = "ours",
-) -> CostOut:
-    if variant == MINILM:
-        built = lab_store(request).pretrained()
-        if built is None:
-            raise InvalidInput(f"'{MINILM}' is not available: {lab_store(request).minilm_problem}")
-        config = built.config
-    else:
-        try:
-            config = config_for(variant, preset)
-        except UnknownConfig as exc:  # pragma: no cover - Literal types already refuse these
-            raise InvalidInput(str(exc)) from None
-    c = cost.cost(config, seq_len, implementation=implementation)
+async def cost_of(request: Request, query: Annotated[CostQuery, Query()]) -> CostOut:
+    variant, preset = query.variant, query.preset
+    minilm = variant == MINILM
+    config = (
+        service.pretrained(lab_store(request)).config if minilm else config_for(variant, preset)
+    )
+    c = cost.cost(config, query.seq_len, implementation=query.implementation)
     return CostOut(
         variant=variant,
-        preset=preset if variant != MINILM else "pretrained",
-        seq_len=seq_len,
+        preset="pretrained" if minilm else preset,
+        seq_len=query.seq_len,
         parameters=_parameters(c.parameters),
         flops=c.flops,
         flops_total=c.flops_total,
         relative_rows=c.relative_rows,
         weight_bytes=c.weight_bytes,
         activation_bytes=c.activation_bytes,
-        implementation=implementation,
+        implementation=query.implementation,
     )
 
 
@@ -363,7 +287,7 @@ async def cost_of(
     responses=problem_responses(400, 413, 422, 429),
 )
 async def run(body: RunIn, request: Request) -> RunOut:
-    result = await _measure(request, body, [body.variant])
+    result = await _measure(request, body)
     lab_input, pool = result.lab_input, lab_pool(request)
     (row,) = [r for r in result.rows if r.name == body.variant]
     latency = row.measured.latency
@@ -395,32 +319,13 @@ async def run(body: RunIn, request: Request) -> RunOut:
     responses=problem_responses(400, 413, 422, 429),
 )
 async def compare(body: CompareIn, request: Request) -> CompareOut:
-    result = await _measure(request, body, body.variants, body.predicted)
+    result = await _measure(request, body)
     return compare_out(result, service.environment(workers=lab_pool(request).workers))
 
 
-async def _measure(
-    request: Request,
-    body: RunIn | CompareIn,
-    names: Sequence[str] | None,
-    predicted: Sequence[str] | None = None,
-) -> Compared:
-    """The input tokenised, the request checked (422 before any work), the models measured on
-    the pool (429 when it is full): what /run and /compare share."""
+async def _measure(request: Request, body: RunIn | CompareIn) -> Compared:
+    """The request checked against this server (422 before any work), then the models measured
+    on the pool (429 when it is full): what /run and /compare share."""
     store, pool = lab_store(request), lab_pool(request)
-    lab_input = service.make_input(store.tokenizer, text=body.text, seq_len=body.seq_len)
-    checked_preset, checked_names, checked_runs = service.validate(
-        store, preset=body.preset, names=names, runs=body.runs, seq_lens=[lab_input.seq_len]
-    )
-    if predicted:
-        service.check_prediction(predicted, checked_names)
-    return await pool.run(
-        lambda: service.compare(
-            store,
-            preset=checked_preset,
-            names=checked_names,
-            lab_input=lab_input,
-            runs=checked_runs,
-            predicted=predicted,
-        )
-    )
+    checked = service.check_compare(store, body)
+    return await pool.run(lambda: service.compare(store, checked))

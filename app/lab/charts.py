@@ -9,15 +9,16 @@ dark mode; the legends are HTML lists under the charts, so they wrap on narrow s
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
 from markupsafe import Markup
 
-from app.lab.configs import MODULES
-from app.lab.service import Compared, Row
+from app.encoders.configs import MODULES
+from app.lab.numbers import DASH, TIMES, count, flops, millis, ratio
+from app.lab.results import BASELINE, Compared, Row
+from app.lab.svg import figure, legend, nice_ticks
 
 __all__ = [
     "DASH",
@@ -29,7 +30,6 @@ __all__ = [
     "flops",
     "groups_present",
     "latency_chart",
-    "legend",
     "millis",
     "modules_chart",
     "modules_of",
@@ -38,6 +38,7 @@ __all__ = [
     "ratio",
     "short_title",
     "sweep_chart",
+    "sweep_series",
 ]
 
 
@@ -84,52 +85,9 @@ MODULE_LABELS: dict[str, str] = {
     "pooler": "Pooler",
 }
 
-TIMES = "\u00d7"  # the multiplication sign
-DASH = "\u2013"  # an en dash, for ranges
-
 # Layout shared by the horizontal bar charts (SVG user units).
 # Each chart keeps room right of the longest bar for its value label.
 _WIDTH, _LABEL_W, _BAR_H, _GAP, _TOP, _AXIS_H = 600, 112, 22, 12, 8, 24
-
-
-# --- numbers as people read them --------------------------------------------------------------
-
-
-def _three(value: float) -> str:
-    """Three significant figures, without switching to exponents: 8.90, 66.0, 157, 1,234."""
-    if value >= 100:
-        return f"{value:,.0f}"
-    if value >= 10:
-        return f"{value:.1f}"
-    if value >= 1:
-        return f"{value:.2f}"
-    return f"{value:.3f}"
-
-
-def count(n: float) -> str:
-    """4_580_000 -> '4.58 M', 66_048 -> '66.0 k', 512 -> '512'."""
-    for size, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(n) >= size:
-            return f"{_three(n / size)} {unit}"
-    return f"{n:.0f}"
-
-
-def flops(n: float) -> str:
-    """FLOPs in the unit that keeps three significant figures: '1.23 GFLOP', '45.6 MFLOP'."""
-    for size, unit in ((1e12, "TFLOP"), (1e9, "GFLOP"), (1e6, "MFLOP"), (1e3, "kFLOP")):
-        if n >= size:
-            return f"{_three(n / size)} {unit}"
-    return f"{n:.0f} FLOP"
-
-
-def millis(ms: float) -> str:
-    """Milliseconds to three figures: '0.123 ms', '12.3 ms', '1,234 ms'."""
-    return f"{_three(ms)} ms"
-
-
-def ratio(r: float) -> str:
-    """1.4 -> '1.40' and the multiplication sign, as the lessons print ratios."""
-    return f"{r:.2f}{TIMES}"
 
 
 def short_title(row: Row) -> str:
@@ -138,28 +96,6 @@ def short_title(row: Row) -> str:
 
 
 # --- shared drawing ---------------------------------------------------------------------------
-
-
-def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: str) -> Markup:
-    return Markup(
-        f'<svg class="chart lab-chart" id="{chart_id}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">'
-        f'<title id="{chart_id}-title">{escape(title)}</title>'
-        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>{body}</svg>'
-    )
-
-
-def _nice_ticks(top: float, wanted: int = 4) -> list[float]:
-    """0 and round steps (1, 2, 2.5 or 5 times a power of ten) that cover ``top``."""
-    if top <= 0:
-        return [0.0, 1.0]
-    raw = top / wanted
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
-    ticks = [0.0]
-    while ticks[-1] < top * (1 - 1e-9):
-        ticks.append(round(ticks[-1] + step, 10))
-    return ticks
 
 
 def _tick_text(value: float, unit: str) -> str:
@@ -207,15 +143,6 @@ def _segments(
     return "".join(out), x
 
 
-def legend(entries: Sequence[tuple[str, str]], *, label: str) -> Markup:
-    """An HTML legend: (css class, text) pairs, each with a colour swatch."""
-    items = "".join(
-        f'<li><span class="lab-swatch {css}" aria-hidden="true"></span>{escape(text)}</li>'
-        for css, text in entries
-    )
-    return Markup(f'<ul class="lab-legend" aria-label="{escape(label)}">{items}</ul>')
-
-
 def _plot_height(rows: int) -> tuple[float, int]:
     """The y of the axis line under ``rows`` bars, and the SVG height."""
     axis_y = _TOP + rows * (_BAR_H + _GAP) - _GAP / 2
@@ -241,7 +168,7 @@ def parameters_chart(rows: Sequence[Row]) -> tuple[Markup, Markup]:
     """Horizontal bars of unique parameters, stacked embeddings → encoder → pooler; the legend."""
     axis_y, height = _plot_height(len(rows))
     largest = max((r.cost.parameters.total for r in rows), default=1)
-    ticks = _nice_ticks(largest)
+    ticks = nice_ticks(largest)
     scale = (_WIDTH - _LABEL_W - 176) / ticks[-1]
     body = [_x_axis(ticks, scale, axis_y, "params")]
     for i, row in enumerate(rows):
@@ -266,7 +193,7 @@ def parameters_chart(rows: Sequence[Row]) -> tuple[Markup, Markup]:
         "in the pooler"
         for r in rows
     )
-    chart = _svg(
+    chart = figure(
         "lab-params", _WIDTH, height, "Parameters by part", desc or "No rows.", "".join(body)
     )
     present = groups_present(rows)
@@ -288,14 +215,14 @@ def latency_chart(rows: Sequence[Row]) -> Markup:
     """Median latency per variant, a p10 to p90 whisker, and the ratio to BERT's median."""
     axis_y, height = _plot_height(len(rows))
     slowest = max((r.measured.latency.p90_ms for r in rows), default=1.0)
-    ticks = _nice_ticks(slowest)
+    ticks = nice_ticks(slowest)
     scale = (_WIDTH - _LABEL_W - 150) / ticks[-1]
     body = [_x_axis(ticks, scale, axis_y, "ms")]
     for i, row in enumerate(rows):
         y = _TOP + i * (_BAR_H + _GAP)
         lat = row.measured.latency
         name = short_title(row)
-        versus = "baseline" if row.name == "bert" else f"{ratio(row.ratios['latency'])} BERT"
+        versus = "baseline" if row.name == BASELINE else f"{ratio(row.ratios['latency'])} BERT"
         tip = f"{name}: median {millis(lat.median_ms)}, p10 to p90 {millis(lat.p10_ms)} to {millis(lat.p90_ms)}"
         rects, _ = _segments(y, scale, [(f"lab-v-{row.name}", lat.median_ms, tip)])
         low, high = _LABEL_W + lat.p10_ms * scale, _LABEL_W + lat.p90_ms * scale
@@ -315,7 +242,7 @@ def latency_chart(rows: Sequence[Row]) -> Markup:
         f"{ratio(r.ratios['latency'])} BERT"
         for r in rows
     )
-    return _svg(
+    return figure(
         "lab-latency",
         _WIDTH,
         height,
@@ -337,7 +264,7 @@ def modules_chart(rows: Sequence[Row]) -> tuple[Markup, Markup]:
     """Time per module of one forward pass, stacked per variant; the legend."""
     axis_y, height = _plot_height(len(rows))
     largest = max((sum(r.measured.modules_ms.values()) for r in rows), default=1.0)
-    ticks = _nice_ticks(largest)
+    ticks = nice_ticks(largest)
     scale = (_WIDTH - _LABEL_W - 84) / ticks[-1]
     body = [_x_axis(ticks, scale, axis_y, "ms")]
     present = modules_of(rows)
@@ -367,7 +294,7 @@ def modules_chart(rows: Sequence[Row]) -> tuple[Markup, Markup]:
         )
         for r in rows
     )
-    chart = _svg(
+    chart = figure(
         "lab-modules", _WIDTH, height, "Time per module", desc or "No rows.", "".join(body)
     )
     key = legend([(f"lab-m-{m}", MODULE_LABELS[m]) for m in present], label="Modules")
@@ -376,66 +303,79 @@ def modules_chart(rows: Sequence[Row]) -> tuple[Markup, Markup]:
 
 # --- (d) latency against sequence length ------------------------------------------------------
 
+# The line chart's size and margins (SVG user units).
+_SW, _SH, _SL, _SR, _ST, _SB = 600, 320, 64, 20, 14, 46
 
-def sweep_chart(results: Sequence[Compared]) -> tuple[Markup, Markup]:
-    """One line per variant: median latency at each length, lengths evenly spaced (they double)."""
-    width, height, left, right, top, bottom = 600, 320, 64, 20, 14, 46
-    plot_w, plot_h = width - left - right, height - top - bottom
-    lengths = [c.lab_input.seq_len for c in results]
+
+def sweep_series(results: Sequence[Compared]) -> dict[str, list[float]]:
+    """Each variant's median latency (ms) at each length of the sweep, in the rows' order."""
     names = [r.name for r in results[0].rows] if results else []
-    titles = {r.name: short_title(r) for r in results[0].rows} if results else {}
-    series = {
+    return {
         name: [
             next(r for r in c.rows if r.name == name).measured.latency.median_ms for c in results
         ]
         for name in names
     }
-    slowest = max((v for values in series.values() for v in values), default=1.0)
-    ticks = _nice_ticks(slowest, 5)
+
+
+def _sweep_axes(ticks: Sequence[float], lengths: Sequence[int]) -> str:
+    """Grid lines and ms labels up the left, lengths along the bottom, both axis titles."""
+    plot_w, plot_h = _SW - _SL - _SR, _SH - _ST - _SB
     step = plot_w / max(1, len(lengths) - 1)
-
-    def at(i: int, ms: float) -> tuple[float, float]:
-        return left + i * step, top + plot_h * (1 - ms / ticks[-1])
-
     body = []
     for tick in ticks:
-        _, y = at(0, tick)
+        y = _ST + plot_h * (1 - tick / ticks[-1])
         body.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" class="chart-grid"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="chart-axis">{tick:g}</text>'
+            f'<line x1="{_SL}" y1="{y:.1f}" x2="{_SW - _SR}" y2="{y:.1f}" class="chart-grid"/>'
+            f'<text x="{_SL - 6}" y="{y + 4:.1f}" text-anchor="end" class="chart-axis">{tick:g}</text>'
         )
     for i, n in enumerate(lengths):
-        x, _ = at(i, 0)
         body.append(
-            f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle" class="chart-axis">{n}</text>'
+            f'<text x="{_SL + i * step:.1f}" y="{_ST + plot_h + 16}" text-anchor="middle" class="chart-axis">{n}</text>'
         )
     body.append(
-        f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" text-anchor="middle" '
+        f'<text x="{_SL + plot_w / 2:.1f}" y="{_SH - 6}" text-anchor="middle" '
         'class="chart-axis">sequence length (tokens)</text>'
-        f'<text x="14" y="{top + plot_h / 2:.1f}" text-anchor="middle" class="chart-axis" '
-        f'transform="rotate(-90 14 {top + plot_h / 2:.1f})">median latency (ms)</text>'
+        f'<text x="14" y="{_ST + plot_h / 2:.1f}" text-anchor="middle" class="chart-axis" '
+        f'transform="rotate(-90 14 {_ST + plot_h / 2:.1f})">median latency (ms)</text>'
     )
-    for name, values in series.items():
-        points = [at(i, ms) for i, ms in enumerate(values)]
-        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-        body.append(f'<polyline points="{path}" class="lab-line lab-v-{name}"/>')
-        body.extend(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" class="lab-fill lab-v-{name}">'
-            f"<title>{escape(titles[name])} at {n} tokens: {millis(ms)}</title></circle>"
-            for (x, y), n, ms in zip(points, lengths, values, strict=True)
-        )
+    return "".join(body)
+
+
+def _sweep_line(
+    name: str, title: str, values: Sequence[float], lengths: Sequence[int], top: float
+) -> str:
+    """One variant's polyline and a point with a tooltip at each length."""
+    plot_w, plot_h = _SW - _SL - _SR, _SH - _ST - _SB
+    step = plot_w / max(1, len(lengths) - 1)
+    points = [(_SL + i * step, _ST + plot_h * (1 - ms / top)) for i, ms in enumerate(values)]
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    dots = "".join(
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" class="lab-fill lab-v-{name}">'
+        f"<title>{escape(title)} at {n} tokens: {millis(ms)}</title></circle>"
+        for (x, y), n, ms in zip(points, lengths, values, strict=True)
+    )
+    return f'<polyline points="{path}" class="lab-line lab-v-{name}"/>{dots}'
+
+
+def sweep_chart(results: Sequence[Compared]) -> tuple[Markup, Markup]:
+    """One line per variant: median latency at each length, lengths evenly spaced (they double)."""
+    lengths = [c.lab_input.seq_len for c in results]
+    titles = {r.name: short_title(r) for r in results[0].rows} if results else {}
+    series = sweep_series(results)
+    slowest = max((v for values in series.values() for v in values), default=1.0)
+    ticks = nice_ticks(slowest, 5)
+    body = _sweep_axes(ticks, lengths) + "".join(
+        _sweep_line(name, titles[name], values, lengths, ticks[-1])
+        for name, values in series.items()
+    )
     desc = "; ".join(
         f"{titles[name]}: "
         + ", ".join(f"{n} tokens {millis(ms)}" for n, ms in zip(lengths, values, strict=True))
         for name, values in series.items()
     )
-    chart = _svg(
-        "lab-sweep",
-        width,
-        height,
-        "Latency against sequence length",
-        desc or "No runs.",
-        "".join(body),
+    chart = figure(
+        "lab-sweep", _SW, _SH, "Latency against sequence length", desc or "No runs.", body
     )
-    key = legend([(f"lab-v-{n}", titles[n]) for n in names], label="Variants")
+    key = legend([(f"lab-v-{n}", titles[n]) for n in series], label="Variants")
     return chart, key

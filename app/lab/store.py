@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.lab import minilm
-from app.lab.configs import PRESETS, EncoderConfig, Preset, Variant, config_for
-from app.lab.tokenizer import WordPieceTokenizer, load_tokenizer
-from app.lab.variants import ARCHITECTURES, MINILM
+from app.encoders import minilm
+from app.encoders.configs import PRESETS, EncoderConfig, Preset, Variant, config_for
+from app.encoders.tokenizer import WordPieceTokenizer, load_tokenizer
+from app.encoders.variants import ARCHITECTURES, MINILM
 
 __all__ = ["SEED", "Built", "ModelStore", "PresetNotAllowed"]
 

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from app.lab.ops import NULL_TIMER, ModuleTimer, Timer
+from app.encoders.ops import NULL_TIMER, ModuleTimer, Timer
 
 __all__ = ["Latency", "Measured", "balanced_orders", "measure_interleaved", "percentile"]
 

@@ -6,13 +6,46 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from fsrs import Scheduler
 
+from app.clock import as_utc
 from app.content.index import ContentIndex
-from app.quiz.repository import as_utc
 from app.quiz.scheduling import CardState, retrievability
-from app.quiz.tables import Attempt, ReviewCard, ReviewLog
+
+# What the figures read from the quiz's rows (``app/quiz/tables.py``), so that this module needs
+# no database library: any object with these attributes will do.
+
+
+class Attempt(Protocol):
+    @property
+    def question_id(self) -> str: ...
+    @property
+    def correct(self) -> bool: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+class ReviewLog(Protocol):
+    @property
+    def reviewed_at(self) -> datetime: ...
+
+
+class ReviewCard(Protocol):
+    @property
+    def state(self) -> int: ...
+    @property
+    def step(self) -> int | None: ...
+    @property
+    def stability(self) -> float | None: ...
+    @property
+    def difficulty(self) -> float | None: ...
+    @property
+    def due(self) -> datetime: ...
+    @property
+    def last_review(self) -> datetime | None: ...
+
 
 __all__ = [
     "DayCount",

@@ -10,9 +10,10 @@ from pydantic import BaseModel
 
 from app.accounts.identity import ApiIdentity
 from app.api import problem_responses
+from app.clock import as_utc
 from app.db import SessionDep, run_with_session
 from app.deps import NowDep, RngDep, SchedulerDep
-from app.quiz import calculated, repository, service
+from app.quiz import answers, calculated, service
 from app.quiz.scheduling import State
 from app.quiz.schemas import AttemptIn, AttemptOut, QuestionOut, RatingIn, ReviewOut
 from app.quiz.writer import AttemptWriter
@@ -73,10 +74,10 @@ async def create_attempt(body: AttemptIn, identity: ApiIdentity, request: Reques
     # quick, so it runs here.
     state = request.app.state
     writer: AttemptWriter = state.attempt_writer
-    result, created = await writer.answer(
+    answered = await writer.answer(
         lambda work: run_with_session(request, work),
         identity=identity,
-        attempt_id=service.parse_attempt_id(body.attempt_id),
+        attempt_id=answers.parse_attempt_id(body.attempt_id),
         question_id=body.question_id,
         response=body.response,
         shown_order=body.shown_order,
@@ -84,8 +85,8 @@ async def create_attempt(body: AttemptIn, identity: ApiIdentity, request: Reques
         now=state.clock(),
     )
     return Response(  # pydantic writes the JSON bytes itself: no dict, no json.dumps
-        AttemptOut.of(result).model_dump_json(),
-        status_code=201 if created else 200,
+        AttemptOut.of(answered.result).model_dump_json(),
+        status_code=201 if answered.created else 200,
         media_type="application/json",
     )
 
@@ -150,5 +151,5 @@ def review_question(
         question_id=question_id,
         rating=body.rating,
         state=State(card.state).name.lower(),
-        next_review_at=repository.as_utc(card.due),
+        next_review_at=as_utc(card.due),
     )

@@ -14,15 +14,15 @@ placeholder must stand in plain text, outside ``$…$`` math, which turns it int
 from __future__ import annotations
 
 import html
-import inspect
 import math
 import random
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app.lab import cost
+from app.content.formulas import ANSWER, PLACEHOLDER, Compute, Formula, placeholders
+from app.encoders import cost
 
 __all__ = [
     "ANSWER",
@@ -39,8 +39,6 @@ __all__ = [
 ]
 
 SEED_LIMIT = 2**31  # seeds are 0 … SEED_LIMIT - 1
-ANSWER = "answer"  # the placeholder for the expected value
-_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 # --- Derived formulas, built only from the cost model's -----------------------------------------
@@ -94,21 +92,6 @@ def deberta_relative_flops(n: int, rows: int, H: int) -> int:
 # --- The table ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Formula:
-    """A function of integer inputs; its parameter names are the names content uses."""
-
-    function: Callable[..., float]
-
-    @property
-    def parameters(self) -> tuple[str, ...]:
-        return tuple(inspect.signature(self.function).parameters)
-
-    @property
-    def summary(self) -> str:
-        return (inspect.getdoc(self.function) or "").split("\n\n")[0].replace("\n", " ")
-
-
 _FUNCTIONS: tuple[Callable[..., float], ...] = (
     # Parameters, from the cost model
     cost.albert_embedding_params,
@@ -146,15 +129,6 @@ FORMULAS: dict[str, Formula] = {f.__name__: Formula(f) for f in _FUNCTIONS}
 
 
 @dataclass(frozen=True)
-class Compute:
-    """A question's ``compute:`` block: a formula and, per parameter in the formula's order, the
-    values it may take (a tuple of choices, or a ``range``)."""
-
-    function: str
-    inputs: tuple[tuple[str, Sequence[int]], ...]
-
-
-@dataclass(frozen=True)
 class Drawn:
     """One draw: the seed, the input values and the formula's value at them."""
 
@@ -182,11 +156,6 @@ def new_seed(rng: random.Random) -> int:
     return rng.randrange(SEED_LIMIT)
 
 
-def placeholders(text: str) -> list[str]:
-    """Names of the ``{{name}}`` placeholders in ``text``, in order of first appearance."""
-    return list(dict.fromkeys(_PLACEHOLDER.findall(text)))
-
-
 def format_number(value: float, digits: int = 4) -> str:
     """Thousands separators, no exponent; integers in full, others to ``digits`` significant
     digits."""
@@ -206,4 +175,4 @@ def fill(text: str, values: Mapping[str, float]) -> str:
         name = match.group(1)
         return html.escape(format_number(values[name])) if name in values else match.group(0)
 
-    return _PLACEHOLDER.sub(value, text)
+    return PLACEHOLDER.sub(value, text)

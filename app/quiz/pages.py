@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -17,9 +18,9 @@ from app.content.questions import Question
 from app.db import SessionDep
 from app.deps import NowDep, RngDep, SchedulerDep
 from app.errors import InvalidInput, NotFound
-from app.forms import ascii_int, text_problem
-from app.quiz import calculated, repository, service
-from app.quiz.grading import MAX_OPEN_ANSWER
+from app.forms import ascii_int
+from app.quiz import answers, calculated, forms, repository, service
+from app.quiz.answers import AttemptResult
 from app.quiz.schemas import explanation_html
 from app.quiz.writer import AttemptWriter
 from app.web import ContentDep, render
@@ -131,93 +132,17 @@ def quiz_question(
     )
 
 
-def _number(raw: str) -> float:
-    cleaned = raw.strip().replace(",", "").replace("_", "").replace(" ", "").replace("\u202f", "")
-    if cleaned.endswith("%"):
-        cleaned = cleaned[:-1]
-    try:
-        value = float(cleaned)
-    except ValueError:
+def _answered_question(content: Any, slug: str | None, form: FormData) -> Question:
+    """The question the form answers; it must belong to the page's lesson (or mixed practice)."""
+    question: Question | None = content.questions.get(str(form.get("question_id") or ""))
+    if question is None:
+        raise NotFound("That question no longer exists. Start the quiz again.")
+    if slug is not None and question.lesson != slug:
         raise InvalidInput(
-            f"'{raw}' is not a number. Type digits, e.g. 3938304 or 3.9e6."
-        ) from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise InvalidInput("Type a finite number.")
-    return value
-
-
-def _seed(form: FormData) -> int | None:
-    """The seed a calculated question was shown with (a hidden field), if it is one."""
-    return ascii_int(form.get("seed"), low=0, high=calculated.SEED_LIMIT - 1)
-
-
-def _shown(question: Question, form: FormData) -> list[str] | None:
-    """The option order the form was shown with (a hidden field); None when it has none.
-
-    A list that is not exactly this question's options (a tampered or stale form) is refused:
-    the page would otherwise render options that do not exist, or grade against an order the
-    learner never saw."""
-    order = [i for i in str(form.get("shown") or "").split(",") if i]
-    if not order:
-        return None
-    if sorted(order) != sorted(o.id for o in question.options):
-        raise InvalidInput(
-            "This form does not match the question any more (its options were changed or "
-            "came from another page). Here is the question again."
+            f"That question belongs to the {content.lesson(question.lesson).title} lesson, "
+            f"not this one: answer it at /quiz/{question.lesson}."
         )
-    return order
-
-
-def response_from_form(question: Question, form: FormData) -> dict[str, Any]:
-    """The JSON-shaped response from the HTML form's fields; InvalidInput says what is missing."""
-    kind = question.type
-    if kind == "single":
-        if not form.get("choice"):
-            raise InvalidInput("Choose one of the options.")
-        return {"choice": str(form.get("choice"))}
-    if kind == "multiple":
-        return {"choices": [str(v) for v in form.getlist("choices")]}
-    if kind == "truefalse":
-        value = form.get("value")
-        if value not in ("true", "false"):
-            raise InvalidInput("Choose True or False.")
-        return {"value": value == "true"}
-    if kind == "numeric":
-        raw = str(form.get("value") or "")
-        if not raw.strip():
-            raise InvalidInput("Type a number.")
-        if question.compute is None:
-            return {"value": _number(raw)}
-        seed = _seed(form)
-        if seed is None:
-            raise InvalidInput("This question's drawn values were lost; skip to a fresh one.")
-        return {"value": _number(raw), "seed": seed}
-    if kind == "order":
-        positions: dict[str, int] = {}
-        for option in question.options:
-            position = ascii_int(form.get(f"pos_{option.id}"))
-            if position is None:
-                raise InvalidInput("Give every item a position.")
-            positions[option.id] = position
-        if sorted(positions.values()) != list(range(1, len(positions) + 1)):
-            raise InvalidInput(f"Use each position from 1 to {len(positions)} exactly once.")
-        return {"order": sorted(positions, key=positions.__getitem__)}
-    text = str(form.get("text") or "")
-    if not text.strip():
-        raise InvalidInput("Write your answer first; bullet points are fine.")
-    if len(text) > MAX_OPEN_ANSWER:
-        raise InvalidInput(
-            f"Your answer is {len(text):,} characters; keep it under {MAX_OPEN_ANSWER:,}."
-        )
-    problem = text_problem(text)
-    if problem:
-        raise InvalidInput(f"Your answer cannot be kept as typed: {problem}.")
-    if not form.get("rating"):
-        return {"text": text}
-    rating = ascii_int(form.get("rating"), low=1, high=4)
-    if rating is None:
-        raise InvalidInput("Rate your answer: 1 Again, 2 Hard, 3 Good or 4 Easy.")
-    return {"text": text, "rating": rating}
+    return question
 
 
 @router.post("/quiz/{lesson}", response_class=HTMLResponse)
@@ -232,21 +157,12 @@ async def quiz_answer(
 ) -> HTMLResponse:
     form = await request.form()
     slug, title = _lesson_or_mixed(content, lesson)
-    question = content.questions.get(str(form.get("question_id") or ""))
-    if question is None:
-        raise NotFound("That question no longer exists. Start the quiz again.")
-    if slug is not None and question.lesson != slug:
-        raise InvalidInput(
-            f"That question belongs to the {content.lesson(question.lesson).title} lesson, "
-            f"not this one: answer it at /quiz/{question.lesson}."
-        )
-    attempt_id = service.parse_attempt_id(str(form.get("attempt_id") or ""))
-    order: list[str] | None = None
+    question = _answered_question(content, slug, form)
+    attempt_id = answers.parse_attempt_id(str(form.get("attempt_id") or ""))
     try:
-        order = _shown(question, form)
-        response = response_from_form(question, form)
+        answer = forms.read_answer(question, form)
     except InvalidInput as exc:
-        seed = _seed(form)  # the values the learner saw, or a fresh draw if the form lost them
+        seed = forms.seed(form)  # the values the learner saw, or a fresh draw if the form lost them
         if question.compute and seed is None:
             seed = calculated.new_seed(rng)
         return _question_page(
@@ -254,44 +170,60 @@ async def quiz_answer(
             question=question,
             lesson=lesson,
             title=title,
-            order=order,
+            order=forms.order_to_show_again(question, form),
             seed=seed,
             attempt_id=attempt_id,
             error=exc.message,
             form=form,
             status_code=422,
         )
-    if question.type == "open" and "rating" not in response:
-        covered = service.covered(question, response["text"])
-        started = ascii_int(form.get("started_ms"), low=0)
-        return render(
-            request,
-            "quiz/open_reveal.html",
-            {
-                "question": question,
-                "lesson": lesson,
-                "title": title,
-                "text": response["text"],
-                "covered": covered,
-                "attempt_id": attempt_id,
-                "started_ms": started if started is not None else "",
-                "ratings": RATINGS,
-            },
-        )
-    started = ascii_int(form.get("started_ms"), low=0)
-    duration = int(time.time() * 1000) - started if started is not None else None
-    kept = duration if duration is not None and 0 <= duration < 86_400_000 else None
+    if question.type == "open" and "rating" not in answer.response:
+        context = {"question": question, "lesson": lesson, "title": title}
+        return _open_reveal(request, context, answer, attempt_id)
     writer: AttemptWriter = request.app.state.attempt_writer
-    result, _created = await writer.answer(
+    answered = await writer.answer(
         lambda work: run_in_threadpool(work, session),
         identity=identity,
         attempt_id=attempt_id,
         question_id=question.id,
-        response=response,
-        shown_order=order,
-        duration_ms=kept,
+        response=answer.response,
+        shown_order=answer.shown_order,
+        duration_ms=answer.duration_ms(),
         now=now,
     )
+    return _feedback(request, answered.result, lesson=lesson, title=title, slug=slug, now=now)
+
+
+def _open_reveal(
+    request: Request, context: dict[str, Any], answer: forms.FormAnswer, attempt_id: str
+) -> HTMLResponse:
+    """An open answer not rated yet: the key points it covers, and the four ratings."""
+    text = answer.response["text"]
+    return render(
+        request,
+        "quiz/open_reveal.html",
+        {
+            **context,
+            "text": text,
+            "covered": service.covered(context["question"], text),
+            "attempt_id": attempt_id,
+            "started_ms": answer.started_ms if answer.started_ms is not None else "",
+            "ratings": RATINGS,
+        },
+    )
+
+
+def _feedback(
+    request: Request,
+    result: AttemptResult,
+    *,
+    lesson: str,
+    title: str,
+    slug: str | None,
+    now: datetime,
+) -> HTMLResponse:
+    """A stored answer's result: right or wrong, the explanation, when it comes back."""
+    question = result.question
     expected = result.correct_response
     values = expected.get("values") if question.compute else None
     return render(

@@ -1,12 +1,13 @@
-"""Queries of the quiz feature. Keyword-only; every query is scoped to one learner."""
+"""Queries and writes of the quiz tables (attempt, review_card, review_log): the only module
+that writes them. Keyword-only; every query is scoped to one learner."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, bindparam, text
+from sqlalchemy import JSON, Boolean, DateTime, Float, bindparam, delete, text, update
 from sqlalchemy.types import TypeEngine
 from sqlmodel import Session, col, select
 
@@ -14,33 +15,23 @@ from app.db import DriverStatement
 from app.quiz.tables import Attempt, ReviewCard, ReviewLog
 
 __all__ = [
-    "as_utc",
     "attempts_by_id",
     "attempts_of",
-    "card",
     "card_row",
     "cards_of",
+    "delete_learner",
     "get_attempt",
     "insert_attempts",
     "insert_logs",
     "latest_attempts",
     "logs_of",
+    "merge_learner",
     "save_cards",
 ]
 
 
-def as_utc(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; everything is stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def get_attempt(session: Session, *, attempt_id: str) -> Attempt | None:
     return session.get(Attempt, attempt_id)
-
-
-def card(session: Session, *, learner_id: int, question_id: str) -> ReviewCard | None:
-    """The card, locked for update where the database can (PostgreSQL; SQLite locks whole)."""
-    return session.get(ReviewCard, (learner_id, question_id), with_for_update=True)
 
 
 def cards_of(session: Session, *, learner_id: int) -> Sequence[ReviewCard]:
@@ -67,6 +58,33 @@ def latest_attempts(session: Session, *, learner_id: int) -> dict[str, Attempt]:
     for attempt in attempts_of(session, learner_id=learner_id):
         latest[attempt.question_id] = attempt
     return latest
+
+
+def merge_learner(session: Session, *, guest_id: int, into_id: int) -> None:
+    """A guest's history becomes an account's: attempts and review logs move as they are; a
+    review card moves only where the account has none for that question (the account's own
+    schedule wins), the guest's other cards go."""
+    for table in (Attempt, ReviewLog):
+        session.exec(
+            update(table).where(col(table.learner_id) == guest_id).values(learner_id=into_id)
+        )
+    existing = set(
+        session.exec(select(ReviewCard.question_id).where(ReviewCard.learner_id == into_id)).all()
+    )
+    for card in session.exec(select(ReviewCard).where(ReviewCard.learner_id == guest_id)).all():
+        if card.question_id not in existing:
+            moved = ReviewCard(**{**card.model_dump(), "learner_id": into_id})
+            session.delete(card)
+            session.flush()
+            session.add(moved)
+    session.flush()
+    session.exec(delete(ReviewCard).where(col(ReviewCard.learner_id) == guest_id))
+
+
+def delete_learner(session: Session, *, learner_id: int) -> None:
+    """Every quiz row of the learner."""
+    for table in (Attempt, ReviewCard, ReviewLog):
+        session.exec(delete(table).where(col(table.learner_id) == learner_id))
 
 
 # --- the answer path: prepared statements -------------------------------------------------

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from app.clock import as_utc
 from app.content.questions import QuestionBank
-from app.quiz.repository import as_utc
 from app.quiz.scheduling import State
 from app.quiz.tables import ReviewCard, ReviewLog
 

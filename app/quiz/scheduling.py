@@ -10,9 +10,11 @@ run as flash cards) take the learner's own rating.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fsrs import Card, Rating, Scheduler, State
+
+from app.clock import as_utc
 
 __all__ = [
     "EXPECTED_SECONDS",
@@ -50,8 +52,8 @@ class CardState:
             step=self.step,
             stability=self.stability,
             difficulty=self.difficulty,
-            due=_utc(self.due),
-            last_review=_utc(self.last_review) if self.last_review else None,
+            due=as_utc(self.due),
+            last_review=as_utc(self.last_review) if self.last_review else None,
         )
 
     @classmethod
@@ -64,11 +66,6 @@ class CardState:
             due=card.due,
             last_review=card.last_review,
         )
-
-
-def _utc(moment: datetime) -> datetime:
-    """SQLite hands datetimes back naive; they are stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def make_scheduler(*, fuzz: bool = True, desired_retention: float = 0.9) -> Scheduler:
@@ -92,11 +89,11 @@ def review(
     scheduler: Scheduler, state: CardState | None, rating: Rating, now: datetime
 ) -> CardState:
     """The card after one review at ``now`` (a new card when ``state`` is None)."""
-    card = state.to_card() if state is not None else Card(card_id=CARD_ID, due=_utc(now))
-    updated, _log = scheduler.review_card(card, rating, _utc(now))
+    card = state.to_card() if state is not None else Card(card_id=CARD_ID, due=as_utc(now))
+    updated, _log = scheduler.review_card(card, rating, as_utc(now))
     return CardState.of(updated)
 
 
 def retrievability(scheduler: Scheduler, state: CardState, now: datetime) -> float:
     """Estimated probability of recalling the card at ``now`` (0 for a card never reviewed)."""
-    return float(scheduler.get_card_retrievability(state.to_card(), _utc(now)))
+    return float(scheduler.get_card_retrievability(state.to_card(), as_utc(now)))

@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from app.content.questions import Question
+from app.quiz.answers import AttemptResult
 from app.quiz.calculated import ANSWER, draw, fill
-from app.quiz.service import AttemptResult
 
 __all__ = [
     "AttemptIn",

@@ -4,7 +4,7 @@ A busy class (or a script) sends many answers at once. Storing each in its own t
 spends most of the time on transaction set-up and commit, and SQLite has one writer anyway.
 ``AttemptWriter.submit`` queues a graded answer and awaits it. The writer's own thread (never
 the event loop, and never waiting for a turn in the shared thread pool) takes everything that
-is waiting, stores it with ``service.store`` (one transaction, executemany for the rows) and
+is waiting, stores it with ``answers.store`` (one transaction, executemany for the rows) and
 hands each request its outcome back on its loop (``call_soon_threadsafe``). With a single
 request in flight the batch is that one answer, so nothing waits longer than its own write;
 while a batch is written, the next one gathers. One batch at a time per process is all SQLite
@@ -37,8 +37,8 @@ from sqlmodel import Session
 from app.accounts.identity import Identity
 from app.content.questions import QuestionBank
 from app.errors import AppError, InvalidInput, Unavailable
-from app.quiz import service
-from app.quiz.service import AttemptResult, Outcome, Pending
+from app.quiz import answers
+from app.quiz.answers import Answered, AttemptResult, Outcome, Pending
 
 __all__ = ["AttemptWriter"]
 
@@ -83,14 +83,14 @@ class AttemptWriter:
         shown_order: Sequence[str] | None,
         duration_ms: int | None,
         now: datetime,
-    ) -> tuple[AttemptResult, bool]:
+    ) -> Answered:
         """Grade an answer and store it: the one path every answer takes, from the API and from
         the quiz form. ``created`` is False for a resent attempt id. Grading is pure and quick,
         so it runs on the loop; a response that no longer grades is looked up (``in_thread``
         runs that lookup with a session in a worker thread) in case it is the retry of one
         stored before."""
         try:
-            pending = service.prepare(
+            pending = answers.prepare(
                 bank=self._bank,
                 identity=identity,
                 attempt_id=attempt_id,
@@ -102,7 +102,7 @@ class AttemptWriter:
             )
         except InvalidInput:
             first = await in_thread(
-                lambda session: service.replay(
+                lambda session: answers.replay(
                     session,
                     bank=self._bank,
                     identity=identity,
@@ -112,10 +112,10 @@ class AttemptWriter:
             )
             if first is None:
                 raise
-            return first, False
+            return Answered(first, False)
         return await self.submit(pending)
 
-    async def submit(self, pending: Pending) -> tuple[AttemptResult, bool]:
+    async def submit(self, pending: Pending) -> Answered:
         """Store one graded answer (with whatever else is waiting) and return its outcome.
 
         Answers wait on the loop, holding nothing, for the one writer thread; past
@@ -176,7 +176,7 @@ class AttemptWriter:
                         connection = None
                 else:
                     self.batches += 1
-                    self.stored += sum(1 for o in outcomes if not isinstance(o, AppError) and o[1])
+                    self.stored += sum(1 for o in outcomes if isinstance(o, Answered) and o.created)
                     results = list(outcomes)
                 # Read across threads without a lock: an int, and only a hint for the next batch.
                 self._expected = min(self._queued, MAX_BATCH)
@@ -215,7 +215,7 @@ class AttemptWriter:
 
     def _write(self, connection: Connection, batch: list[Pending]) -> list[Outcome]:
         with Session(connection, expire_on_commit=False) as session:
-            return service.store(session, scheduler=self._scheduler, bank=self._bank, batch=batch)
+            return answers.store(session, scheduler=self._scheduler, bank=self._bank, batch=batch)
 
     def close(self) -> None:
         """Let the thread finish what is queued, then stop it (the app's shutdown)."""

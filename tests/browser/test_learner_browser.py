@@ -12,13 +12,13 @@ import pytest
 
 from app.content import load_content
 from app.content.questions import Question
-from app.quiz.calculated import draw
+from app.quiz.calculated import FORMULAS, draw
 from tests.conftest import CONTENT_DIR
 from tests.live import live_server
 
 pytestmark = pytest.mark.browser
 
-BANK = load_content(CONTENT_DIR).questions
+BANK = load_content(CONTENT_DIR, formulas=FORMULAS).questions
 
 
 @pytest.fixture

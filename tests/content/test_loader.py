@@ -9,13 +9,14 @@ import pytest
 from app.content import ContentInvalid, load_content
 from app.content.loader import check_content
 from app.errors import NotFound
+from app.quiz.calculated import FORMULAS
 from tests.conftest import CONTENT_DIR, LessonWriter
 
 CORE_SLUGS = ["bert", "roberta", "distilbert", "albert", "deberta"]
 
 
 def test_real_content_is_valid_and_has_the_core_lessons() -> None:
-    index, problems = check_content(CONTENT_DIR)
+    index, problems = check_content(CONTENT_DIR, formulas=FORMULAS)
     assert problems == []
     assert index is not None
     slugs = [lesson.slug for lesson in index.lessons]
@@ -25,7 +26,7 @@ def test_real_content_is_valid_and_has_the_core_lessons() -> None:
 
 @pytest.mark.parametrize("slug", CORE_SLUGS)
 def test_every_core_lesson_cites_arxiv_and_has_math_and_code(slug: str) -> None:
-    lesson = load_content(CONTENT_DIR).lesson(slug)
+    lesson = load_content(CONTENT_DIR, formulas=FORMULAS).lesson(slug)
     assert lesson.sources and all(source.arxiv for source in lesson.sources)
     assert '<div class="highlight">' in lesson.html
     assert "interview-questions" in lesson.anchors
@@ -42,7 +43,7 @@ def test_every_core_lesson_cites_arxiv_and_has_math_and_code(slug: str) -> None:
     ],
 )
 def test_formula_lessons_render_their_formulas_as_mathml(slug: str, formula: str) -> None:
-    html = load_content(CONTENT_DIR).lesson(slug).html
+    html = load_content(CONTENT_DIR, formulas=FORMULAS).lesson(slug).html
     assert "<math" in html
     assert formula in html
 
@@ -53,7 +54,7 @@ def test_lessons_are_ordered_and_have_neighbours(
     write_lesson("02-second.md")
     write_lesson("01-first.md")
     write_lesson("03-third.md")
-    index = load_content(tmp_path / "content")
+    index = load_content(tmp_path / "content", formulas=FORMULAS)
     assert [lesson.slug for lesson in index.lessons] == ["first", "second", "third"]
     previous, following = index.neighbours("second")
     assert previous is not None and previous.slug == "first"
@@ -64,7 +65,7 @@ def test_lessons_are_ordered_and_have_neighbours(
 
 
 def _problems(tmp_path: Path) -> list[str]:
-    _, problems = check_content(tmp_path / "content")
+    _, problems = check_content(tmp_path / "content", formulas=FORMULAS)
     return [f"{p.path.name}:{p.line}: {p.message}" for p in problems]
 
 
@@ -183,6 +184,6 @@ def test_bad_file_name_and_empty_directory(tmp_path: Path) -> None:
 def test_load_content_raises_with_every_problem(tmp_path: Path, write_lesson: LessonWriter) -> None:
     write_lesson("01-a.md", body="$\\frac{$\n\n$\\frac{$ again\n")
     with pytest.raises(ContentInvalid) as raised:
-        load_content(tmp_path / "content")
+        load_content(tmp_path / "content", formulas=FORMULAS)
     assert len(raised.value.problems) == 2
     assert "content has 2 problems" in str(raised.value)

@@ -9,7 +9,7 @@ import pytest
 
 from app.content.loader import check_content
 from app.content.questions import QUESTION_TYPES
-from app.quiz.calculated import draw, fill, placeholders
+from app.quiz.calculated import FORMULAS, draw, fill, placeholders
 from tests.conftest import CONTENT_DIR, LessonWriter
 
 GOOD = """\
@@ -43,12 +43,12 @@ def _setup(tmp_path: Path, write_lesson: LessonWriter, questions: str, name: str
 
 
 def _problems(tmp_path: Path) -> list[str]:
-    _, problems = check_content(tmp_path / "content")
+    _, problems = check_content(tmp_path / "content", formulas=FORMULAS)
     return [f"{p.path.name}:{p.line}: {p.message}" for p in problems]
 
 
 def test_real_bank_is_valid_and_covers_every_type_and_core_lesson() -> None:
-    index, problems = check_content(CONTENT_DIR)
+    index, problems = check_content(CONTENT_DIR, formulas=FORMULAS)
     assert problems == []
     assert index is not None
     bank = index.questions
@@ -61,7 +61,7 @@ def test_real_bank_is_valid_and_covers_every_type_and_core_lesson() -> None:
 
 def test_good_questions_load(tmp_path: Path, write_lesson: LessonWriter) -> None:
     _setup(tmp_path, write_lesson, GOOD)
-    index, problems = check_content(tmp_path / "content")
+    index, problems = check_content(tmp_path / "content", formulas=FORMULAS)
     assert problems == [] and index is not None
     single = index.questions.get("a-single")
     assert single is not None and single.lesson_url == "/lessons/a#part"
@@ -72,11 +72,11 @@ def test_good_questions_load(tmp_path: Path, write_lesson: LessonWriter) -> None
 
 def test_content_hash_changes_with_the_question(tmp_path: Path, write_lesson: LessonWriter) -> None:
     _setup(tmp_path, write_lesson, GOOD)
-    index, _ = check_content(tmp_path / "content")
+    index, _ = check_content(tmp_path / "content", formulas=FORMULAS)
     assert index is not None
     before = index.questions.get("a-single")
     _setup(tmp_path, write_lesson, GOOD.replace("Half the depth.", "Half the depth!"))
-    index, _ = check_content(tmp_path / "content")
+    index, _ = check_content(tmp_path / "content", formulas=FORMULAS)
     assert index is not None
     after = index.questions.get("a-single")
     assert before is not None and after is not None
@@ -178,7 +178,7 @@ CALCULATED = """\
 
 def test_calculated_question_loads(tmp_path: Path, write_lesson: LessonWriter) -> None:
     _setup(tmp_path, write_lesson, CALCULATED)
-    index, problems = check_content(tmp_path / "content")
+    index, problems = check_content(tmp_path / "content", formulas=FORMULAS)
     assert problems == [] and index is not None
     question = index.questions.get("a-calc")
     assert question is not None and question.compute is not None
@@ -295,7 +295,7 @@ def test_numeric_needs_an_answer_or_a_formula(tmp_path: Path, write_lesson: Less
 
 def test_relative_tolerance_on_a_fixed_answer(tmp_path: Path, write_lesson: LessonWriter) -> None:
     _setup(tmp_path, write_lesson, GOOD.replace("tolerance: 1000", "tolerance: 0.5%"))
-    index, problems = check_content(tmp_path / "content")
+    index, problems = check_content(tmp_path / "content", formulas=FORMULAS)
     assert problems == [] and index is not None
     numeric = index.questions.get("a-numeric")
     assert numeric is not None and numeric.tolerance is None
@@ -303,7 +303,7 @@ def test_relative_tolerance_on_a_fixed_answer(tmp_path: Path, write_lesson: Less
 
 
 def test_real_calculated_questions_draw_and_fill() -> None:
-    index, _ = check_content(CONTENT_DIR)
+    index, _ = check_content(CONTENT_DIR, formulas=FORMULAS)
     assert index is not None
     calculated = [q for q in index.questions.questions if q.compute is not None]
     assert len(calculated) >= 10

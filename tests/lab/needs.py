@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 import pytest
 
 from app.config import PROJECT_ROOT
-from app.lab.minilm import verify
+from app.encoders.minilm import verify
 
 __all__ = ["REPO_MODELS_DIR", "missing", "models_dir", "torch_and_transformers"]
 

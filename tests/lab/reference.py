@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from app.lab.configs import EncoderConfig, Variant
-from app.lab.ops import Array
+from app.encoders.configs import EncoderConfig, Variant
+from app.encoders.ops import Array
 
 __all__ = ["hf_model"]
 

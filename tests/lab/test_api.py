@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
+from app.encoders.configs import config_for
 from app.lab import service
-from app.lab.configs import config_for
 from app.main import create_app
 from tests.lab import needs
 from tests.live import live_server

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from app.lab.configs import MODULES, Variant, config_for
-from app.lab.cost import (
+from app.encoders.configs import MODULES, Variant, config_for
+from app.encoders.cost import (
     EMBEDDING_PARTS,
     ENCODER_PARTS,
     PARAMETER_PARTS,
@@ -37,7 +37,7 @@ from app.lab.cost import (
     relative_rows,
     weight_bytes,
 )
-from app.lab.deberta import reachable_relative_rows
+from app.encoders.deberta import reachable_relative_rows
 from tests.lab.needs import torch_and_transformers
 from tests.lab.reference import hf_model
 
@@ -426,3 +426,29 @@ def test_transformers_count_equals_flop_counter_mode(variant: str) -> None:
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         model(input_ids=input_ids)
     assert flops_total(config, seq_len, batch, "transformers") == counter.get_total_flops()
+
+
+def test_the_cost_model_imports_no_numpy_and_no_web_stack() -> None:
+    """Arithmetic over a config: importing it loads neither numpy nor the web or database code."""
+    import subprocess
+    import sys
+
+    heavy = ("numpy", "fastapi", "starlette", "sqlalchemy", "sqlmodel")
+    code = (
+        "import sys, app.encoders.cost; "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r})))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_reachable_rows_in_plain_python_match_the_fast_deberta_index() -> None:
+    """``relative`` (stdlib, what the cost model counts) and the rows the fast DeBERTa projects."""
+    from app.encoders import deberta, relative
+
+    config = config_for("deberta", "tiny")
+    for seq in (1, 2, 64, 128, 129, 130, 200, 511, 512, 513, 600):
+        index = deberta.relative_index(seq, config)
+        assert relative.reachable_relative_rows(seq, config) == index.hi - index.lo

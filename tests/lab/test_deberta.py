@@ -7,10 +7,10 @@ from dataclasses import fields, replace
 import numpy as np
 import pytest
 
-from app.lab import deberta
-from app.lab.configs import MODULES, EncoderConfig, config_for
-from app.lab.encoder import WeightError
-from app.lab.ops import ModuleTimer
+from app.encoders import deberta
+from app.encoders.configs import MODULES, EncoderConfig, config_for
+from app.encoders.encoder import WeightError
+from app.encoders.ops import ModuleTimer
 
 # The tiny preset, narrowed: a small vocabulary keeps initialisation instant; the relative
 # settings (256 buckets, 512 positions) stay as published.

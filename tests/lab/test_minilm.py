@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 
 from app.config import Settings
-from app.lab import minilm
-from app.lab.configs import EncoderConfig, Variant
-from app.lab.minilm import (
+from app.encoders import minilm
+from app.encoders.configs import EncoderConfig, Variant
+from app.encoders.minilm import (
     FILES,
     WHEEL_FOLDER,
     ChecksumMismatch,
@@ -33,7 +33,7 @@ from app.lab.minilm import (
     sentence_embeddings,
     verify,
 )
-from app.lab.tokenizer import WordPieceTokenizer, load_tokenizer
+from app.encoders.tokenizer import WordPieceTokenizer, load_tokenizer
 from tests.lab import needs
 from tests.live import bertprep
 
@@ -263,7 +263,7 @@ def _reference_hidden(reference: object, torch: ModuleType, ids: np.ndarray, mas
 def test_one_text_matches_transformers(
     model: MiniLM, tokenizer: WordPieceTokenizer, reference: object, torch: ModuleType
 ) -> None:
-    from app.lab import bert
+    from app.encoders import bert
 
     encoding = tokenizer.encode(TEXTS[1])
     ids, mask = encoding.ids[None, :], encoding.attention_mask[None, :]
@@ -277,7 +277,7 @@ def test_one_text_matches_transformers(
 def test_a_padded_batch_matches_transformers_on_real_positions(
     model: MiniLM, tokenizer: WordPieceTokenizer, reference: object, torch: ModuleType
 ) -> None:
-    from app.lab import bert
+    from app.encoders import bert
 
     batch = tokenizer.encode_batch(TEXTS)
     assert (batch.attention_mask == 0).any()
@@ -334,7 +334,7 @@ def test_the_padding_trap_is_real(model: MiniLM, models_dir: Path) -> None:
     """tokenizer.json as shipped pads to 128; pooled over the pads, unrelated texts look alike."""
     from tokenizers import Tokenizer
 
-    from app.lab import bert
+    from app.encoders import bert
 
     shipped = Tokenizer.from_file(str(model_dir(models_dir) / "tokenizer.json"))
     texts = ["A man is playing a guitar.", "The stock market fell sharply today."]

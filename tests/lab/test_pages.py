@@ -17,8 +17,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.config import Settings
+from app.encoders import cost
 from app.errors import RateLimited
-from app.lab import charts, cost
+from app.lab import charts
 from app.main import create_app
 from app.quiz.scheduling import make_scheduler
 from tests.lab import needs
@@ -402,7 +403,7 @@ def test_parameter_groups_cover_every_part_once_and_sit_in_one_module() -> None:
 
 
 def test_every_module_has_a_label() -> None:
-    from app.lab.configs import MODULES
+    from app.encoders.configs import MODULES
 
     assert set(charts.MODULE_LABELS) == set(MODULES)
 

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.lab import albert, bert, distilbert, roberta
-from app.lab.configs import EncoderConfig, config_for
-from app.lab.encoder import EncoderOutput
-from app.lab.ops import Array
+from app.encoders import albert, bert, distilbert, roberta
+from app.encoders.configs import EncoderConfig, config_for
+from app.encoders.encoder import EncoderOutput
+from app.encoders.ops import Array
 from tests.lab.needs import torch_and_transformers
 from tests.lab.reference import hf_model
 

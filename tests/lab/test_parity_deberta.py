@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.lab import deberta
-from app.lab.configs import EncoderConfig, config_for
+from app.encoders import deberta
+from app.encoders.configs import EncoderConfig, config_for
 from tests.lab.needs import torch_and_transformers
 from tests.lab.reference import hf_model
 

@@ -9,10 +9,11 @@ from collections.abc import Callable
 
 import pytest
 
+from app.encoders import cost
+from app.encoders.configs import Preset, config_for
+from app.encoders.ops import NULL_TIMER, Timer
 from app.errors import InvalidInput
-from app.lab import cost, service
-from app.lab.configs import Preset, config_for
-from app.lab.ops import NULL_TIMER, Timer
+from app.lab import service
 from app.lab.timing import Latency, Measured, balanced_orders, measure_interleaved, percentile
 
 

@@ -7,9 +7,10 @@ import re
 from fastapi.testclient import TestClient
 
 from app.content import load_content
+from app.quiz.calculated import FORMULAS
 from tests.conftest import CONTENT_DIR
 
-LESSONS = load_content(CONTENT_DIR).lessons
+LESSONS = load_content(CONTENT_DIR, formulas=FORMULAS).lessons
 
 
 def test_list_lessons_in_order(client: TestClient) -> None:

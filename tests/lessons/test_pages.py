@@ -9,9 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.content import load_content
+from app.quiz.calculated import FORMULAS
 from tests.conftest import CONTENT_DIR
 
-LESSONS = load_content(CONTENT_DIR).lessons
+LESSONS = load_content(CONTENT_DIR, formulas=FORMULAS).lessons
 
 
 def test_home_links_every_lesson(client: TestClient) -> None:

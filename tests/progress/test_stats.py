@@ -15,6 +15,7 @@ from app.progress.stats import (
     retention,
     streak,
 )
+from app.quiz.calculated import FORMULAS
 from app.quiz.scheduling import make_scheduler
 from app.quiz.tables import Attempt, ReviewCard, ReviewLog
 from tests.conftest import CONTENT_DIR
@@ -67,7 +68,7 @@ def test_accuracy_and_activity_by_day() -> None:
 
 
 def test_mastery_uses_the_latest_answer() -> None:
-    content = load_content(CONTENT_DIR)
+    content = load_content(CONTENT_DIR, formulas=FORMULAS)
     first, second = content.questions.for_lesson("albert")[:2]
     rows = mastery_by_lesson(
         content,

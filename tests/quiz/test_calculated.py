@@ -7,8 +7,8 @@ import random
 import pytest
 
 from app.config import PROJECT_ROOT
-from app.lab import cost
-from app.lab.configs import config_for
+from app.encoders import cost
+from app.encoders.configs import config_for
 from app.quiz.calculated import (
     ANSWER,
     FORMULAS,

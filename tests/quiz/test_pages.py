@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.quiz.calculated import draw, format_number
-from tests.conftest import Clock
+from tests.conftest import Clock, make_account, new_id
 from tests.quiz.test_attempts_api import right_response
 
 pytestmark = pytest.mark.both_databases
@@ -145,6 +145,44 @@ def test_register_keeps_history_then_sign_out_and_in(client: TestClient, app: Fa
     )
     assert signed_in.status_code == 200 and "ada, here is what you know" in signed_in.text
     assert len(client.get("/account/export.json").json()["attempts"]) == 1
+
+
+def test_signing_in_moves_a_guests_history_into_the_account(
+    client: TestClient, app: FastAPI
+) -> None:
+    """Attempts and review logs move; a card only where the account has none for its question."""
+    auth = make_account(client, "ada")
+    guest = TestClient(app)
+    answered = []
+    for _ in range(2):
+        _, fields = _answer_form(guest)
+        question = app.state.content.questions.get(fields["question_id"])
+        assert (
+            guest.post("/quiz/albert", data=fields | _form_answer(question, fields)).status_code
+            == 200
+        )
+        answered.append(question)
+    shared = answered[0]
+    for _ in range(2):  # the account's own card for the first question: rated twice
+        body = {
+            "attempt_id": new_id(),
+            "question_id": shared.id,
+            "response": right_response(shared),
+        }
+        assert client.post("/api/v1/attempts", json=body, headers=auth).status_code == 201
+    csrf = _field(guest.get("/account").text, "csrf_token")
+    signed_in = guest.post(
+        "/account/sign-in",
+        data={"csrf_token": csrf, "username": "ada", "password": "correct horse"},
+    )
+    assert signed_in.status_code == 200
+    export = client.get("/api/v1/me/export", headers=auth).json()
+    assert len(export["attempts"]) == 4 and len(export["review_log"]) == 4
+    cards = {c["question_id"]: c for c in export["review_cards"]}
+    assert set(cards) == {q.id for q in answered}
+    assert cards[shared.id]["reps"] == 2  # the account's schedule won
+    assert cards[answered[1].id]["reps"] == 1  # the guest's card moved over
+    assert guest.get("/account/export.json").json() == export
 
 
 def _form_answer(question: object, fields: dict[str, str]) -> dict[str, str]:

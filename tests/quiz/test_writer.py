@@ -23,7 +23,8 @@ from app.content.loader import load_content
 from app.content.questions import QuestionBank
 from app.db import make_engine
 from app.errors import Conflict
-from app.quiz import service
+from app.quiz import answers
+from app.quiz.calculated import FORMULAS
 from app.quiz.scheduling import make_scheduler
 from app.quiz.tables import Attempt, ReviewCard, ReviewLog
 from app.quiz.writer import AttemptWriter
@@ -43,9 +44,9 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def true_answer(bank: QuestionBank, who: Identity, question_id: str) -> service.Pending:
+def true_answer(bank: QuestionBank, who: Identity, question_id: str) -> answers.Pending:
     """A graded "true" to a true/false question, with a new attempt id."""
-    return service.prepare(
+    return answers.prepare(
         bank=bank,
         identity=who,
         attempt_id=str(uuid.uuid4()),
@@ -61,7 +62,7 @@ def test_concurrent_answers_share_a_transaction_and_keep_their_outcomes(
     migrated: Settings,
 ) -> None:
     engine = make_engine(migrated.resolved_database_url)
-    bank = load_content(CONTENT_DIR).questions
+    bank = load_content(CONTENT_DIR, formulas=FORMULAS).questions
     question = next(q for q in bank.questions if q.type == "single")
     right = next(o.id for o in question.options if o.correct)
     with Session(engine, expire_on_commit=False) as session:
@@ -70,8 +71,8 @@ def test_concurrent_answers_share_a_transaction_and_keep_their_outcomes(
         session.commit()
     writer = AttemptWriter(engine, scheduler=make_scheduler(fuzz=False), bank=bank)
 
-    def pending(who: Identity, attempt_id: str) -> service.Pending:
-        prepared = service.prepare(
+    def pending(who: Identity, attempt_id: str) -> answers.Pending:
+        prepared = answers.prepare(
             bank=bank,
             identity=who,
             attempt_id=attempt_id,
@@ -81,7 +82,7 @@ def test_concurrent_answers_share_a_transaction_and_keep_their_outcomes(
             duration_ms=20_000,
             now=NOW,
         )
-        assert isinstance(prepared, service.Pending)
+        assert isinstance(prepared, answers.Pending)
         return prepared
 
     as_ada = Identity(ada.public_id, ada, "token")
@@ -96,11 +97,11 @@ def test_concurrent_answers_share_a_transaction_and_keep_their_outcomes(
 
     outcomes = run_async(run())
     assert writer.batches == 1 and writer.stored == 6
-    firsts = outcomes[:6]
-    assert all(isinstance(o, tuple) and o[1] is True for o in firsts)
+    firsts = [o for o in outcomes[:6] if isinstance(o, answers.Answered) and o.created]
+    assert len(firsts) == 6
     resent = outcomes[6]
-    assert isinstance(resent, tuple) and resent[1] is False
-    assert resent[0] == firsts[0][0]  # type: ignore[index]
+    assert isinstance(resent, answers.Answered) and resent.created is False
+    assert resent.result == firsts[0].result
     assert isinstance(outcomes[7], Conflict)
     with Session(engine) as session:
         assert sorted(a.id for a in session.exec(select(Attempt)).all()) == sorted(ids)
@@ -110,7 +111,8 @@ def test_concurrent_answers_share_a_transaction_and_keep_their_outcomes(
 
     # A later batch sees what the first stored: the resend is a replay, nothing new is kept.
     again = run_async(writer.submit(pending(as_ada, ids[2])))
-    assert again[1] is False and again[0].next_review_at == firsts[2][0].next_review_at  # type: ignore[index]
+    assert again.created is False
+    assert again.result.next_review_at == firsts[2].result.next_review_at
     assert writer.stored == 6
     writer.close()
     engine.dispose()
@@ -118,7 +120,7 @@ def test_concurrent_answers_share_a_transaction_and_keep_their_outcomes(
 
 def test_a_failed_batch_fails_each_request_with_the_error(migrated: Settings) -> None:
     engine = make_engine(migrated.resolved_database_url)
-    bank = load_content(CONTENT_DIR).questions
+    bank = load_content(CONTENT_DIR, formulas=FORMULAS).questions
     question = next(q for q in bank.questions if q.type == "truefalse")
     ghost = Identity(str(uuid.uuid4()), None, "session")
     prepared = true_answer(bank, ghost, question.id)
@@ -137,7 +139,7 @@ def test_the_writer_keeps_its_connection_only_while_answers_keep_coming(
     migrated: Settings,
 ) -> None:
     engine = make_engine(migrated.resolved_database_url)
-    bank = load_content(CONTENT_DIR).questions
+    bank = load_content(CONTENT_DIR, formulas=FORMULAS).questions
     question = next(q for q in bank.questions if q.type == "truefalse")
     with Session(engine, expire_on_commit=False) as session:
         ada = create_learner(session, public_id=str(uuid.uuid4()), username="ada")

@@ -7,13 +7,14 @@ from fastapi.testclient import TestClient
 
 from app.content import load_content
 from app.errors import InvalidInput
+from app.quiz.calculated import FORMULAS
 from app.search.index import MAX_QUERY_LENGTH, SearchIndex, to_fts_query
 from tests.conftest import CONTENT_DIR
 
 
 @pytest.fixture(scope="module")
 def index() -> SearchIndex:
-    content = load_content(CONTENT_DIR)
+    content = load_content(CONTENT_DIR, formulas=FORMULAS)
     return SearchIndex(content.sections, {lesson.slug: lesson.title for lesson in content.lessons})
 
 

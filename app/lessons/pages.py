@@ -1,4 +1,4 @@
-"""Lesson pages (``/``, ``/lessons``, ``/lessons/{slug}``) and ``/api/v1/lessons``."""
+"""Lesson pages: ``/`` (the home page), ``/lessons`` and ``/lessons/{slug}``."""
 
 from __future__ import annotations
 
@@ -6,22 +6,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.accounts.identity import PageIdentity
-from app.api import problem_responses
 from app.content import ContentIndex
 from app.db import SessionDep
 from app.deps import NowDep, SchedulerDep
-from app.lessons.schemas import LessonDetail, LessonSummary
 from app.progress.service import load_progress
 from app.quiz.service import due_for
 from app.web import ContentDep, PageCache, render
 
-__all__ = ["api", "pages"]
+__all__ = ["lesson_page", "router"]
 
 # Handlers are async: they only read the immutable content index and render a template in
 # microseconds, so running them on the event loop saves a thread-pool hop per request.
 
-pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/v1/lessons", tags=["lessons"])
+router = APIRouter(include_in_schema=False)
 
 
 # Registered by create_app directly on the app (first route, outside any router) for speed.
@@ -48,7 +45,7 @@ async def lesson_page(request: Request) -> HTMLResponse:
     return HTMLResponse(body)
 
 
-@pages.get("/", response_class=HTMLResponse)
+@router.get("/", response_class=HTMLResponse)
 def home(
     request: Request,
     content: ContentDep,
@@ -75,22 +72,6 @@ def home(
     )
 
 
-@pages.get("/lessons", response_class=HTMLResponse)
+@router.get("/lessons", response_class=HTMLResponse)
 async def catalog(request: Request, content: ContentDep) -> HTMLResponse:
     return render(request, "lessons/catalog.html", {"lessons": content.lessons})
-
-
-@api.get("", summary="List lessons in reading order")
-async def list_lessons(content: ContentDep) -> list[LessonSummary]:
-    return [LessonSummary.of(lesson) for lesson in content.lessons]
-
-
-@api.get(
-    "/{slug}",
-    summary="One lesson with its HTML, table of contents and sources",
-    responses=problem_responses(404),
-)
-async def get_lesson(slug: str, content: ContentDep) -> LessonDetail:
-    lesson = content.lesson(slug)
-    previous, following = content.neighbours(slug)
-    return LessonDetail.full(lesson, previous, following)

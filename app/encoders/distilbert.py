@@ -22,10 +22,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from app.lab import bert
-from app.lab.configs import EncoderConfig
-from app.lab.encoder import EncoderOutput
-from app.lab.ops import NULL_TIMER, Array, Timer
+from app.encoders import bert
+from app.encoders.bert_weights import (
+    embeddings_from_parts,
+    embeddings_to_parts,
+    layer_from_parts,
+    layer_to_parts,
+    part_shapes,
+)
+from app.encoders.checkpoint import random_state, read_state, write_state
+from app.encoders.configs import EncoderConfig
+from app.encoders.encoder import EncoderOutput, Ids
+from app.encoders.ops import NULL_TIMER, Array, Timer
 
 __all__ = ["KEYS", "Weights", "forward", "from_state_dict", "init_weights", "to_state_dict"]
 
@@ -58,35 +66,33 @@ KEYS: dict[str, str] = {
 
 def from_state_dict(config: EncoderConfig, state: Mapping[str, Array]) -> Weights:
     """Weights from a ``DistilBertModel`` state dict (no "distilbert." prefix)."""
-    shapes = bert.part_shapes(config)
-    once, per_layer = bert.read_state(state, KEYS, shapes, config.num_hidden_layers)
+    shapes = part_shapes(config)
+    once, per_layer = read_state(state, KEYS, shapes, config.num_hidden_layers)
     return Weights(
-        embeddings=bert.embeddings_from_parts(once),  # no token types
-        layers=bert.packed(
-            (bert.layer_from_parts(p, config.head_dim) for p in per_layer), len(per_layer)
-        ),
+        embeddings=embeddings_from_parts(once),  # no token types
+        layers=tuple(layer_from_parts(parts) for parts in per_layer),
         pooler=None,
     )
 
 
 def to_state_dict(weights: Weights) -> dict[str, Array]:
     """``DistilBertModel``'s state dict (float32; vectors are shared with ``weights``)."""
-    once = bert.embeddings_to_parts(weights.embeddings)
-    per_layer = [bert.layer_to_parts(layer) for layer in weights.layers]
-    return bert.write_state(KEYS, once, per_layer)
+    once = embeddings_to_parts(weights.embeddings)
+    per_layer = [layer_to_parts(layer) for layer in weights.layers]
+    return write_state(KEYS, once, per_layer)
 
 
 def init_weights(config: EncoderConfig, seed: int) -> Weights:
     """Seeded weights initialised as Hugging Face does, through the key table."""
-    state = bert.random_state(KEYS, bert.part_shapes(config), config.num_hidden_layers, seed)
+    state = random_state(KEYS, part_shapes(config), config.num_hidden_layers, seed)
     return from_state_dict(config, state)
 
 
 def forward(
     weights: Weights,
     config: EncoderConfig,
-    input_ids: bert.Ids,
-    attention_mask: bert.Ids,
+    input_ids: Ids,
+    attention_mask: Ids,
     *,
     timer: Timer = NULL_TIMER,
 ) -> EncoderOutput:

@@ -1,0 +1,106 @@
+"""The YAML shape of a question: one pydantic model per question type, discriminated by ``type``.
+
+Structure only; what a question means (one correct option, anchors that exist, a formula that
+exists …) is checked in ``questions.py`` and ``calculated.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+
+__all__ = [
+    "QUESTION",
+    "QUESTION_TYPES",
+    "ComputeIn",
+    "MultipleIn",
+    "NumericIn",
+    "OpenIn",
+    "OrderIn",
+    "SingleIn",
+    "TrueFalseIn",
+]
+
+QUESTION_TYPES = ("single", "multiple", "truefalse", "numeric", "order", "open")
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Tag = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=40)]
+LessonRef = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+#[\w-]+$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+
+class OptionIn(_Strict):
+    id: Id
+    text: Text
+    correct: bool = False
+    explanation: Text
+
+
+class ItemIn(_Strict):
+    id: Id
+    text: Text
+
+
+class KeyPointIn(_Strict):
+    id: Id
+    text: Text
+    keywords: Annotated[list[Text], Field(min_length=1)]
+
+
+class _QuestionIn(_Strict):
+    id: Id
+    prompt: Text
+    explanation: Text
+    lesson: LessonRef = Field(description="slug#anchor of the section that teaches it")
+    difficulty: Annotated[int, Field(ge=1, le=3)]
+    tags: list[Tag] = []
+
+
+class SingleIn(_QuestionIn):
+    type: Literal["single"]
+    options: Annotated[list[OptionIn], Field(min_length=2, max_length=8)]
+
+
+class MultipleIn(_QuestionIn):
+    type: Literal["multiple"]
+    options: Annotated[list[OptionIn], Field(min_length=2, max_length=8)]
+
+
+class TrueFalseIn(_QuestionIn):
+    type: Literal["truefalse"]
+    answer: Annotated[bool, Field(strict=True)]
+
+
+class ComputeIn(_Strict):
+    function: str
+    inputs: dict[str, Any]  # checked by _compute_problems, for messages that name the input
+
+
+class NumericIn(_QuestionIn):
+    type: Literal["numeric"]
+    answer: float | None = None
+    compute: ComputeIn | None = None
+    tolerance: float | str  # absolute, or relative as a percentage such as "1%"
+    unit: str = ""
+
+
+class OrderIn(_QuestionIn):
+    type: Literal["order"]
+    items: Annotated[list[ItemIn], Field(min_length=2, max_length=8)]
+
+
+class OpenIn(_QuestionIn):
+    type: Literal["open"]
+    reference_answer: Text
+    key_points: Annotated[list[KeyPointIn], Field(min_length=1, max_length=8)]
+
+
+QuestionIn = Annotated[
+    SingleIn | MultipleIn | TrueFalseIn | NumericIn | OrderIn | OpenIn, Field(discriminator="type")
+]
+QUESTION = TypeAdapter(QuestionIn)

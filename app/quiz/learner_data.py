@@ -1,0 +1,73 @@
+"""The quiz's part of a learner's data, for accounts (``app.accounts.learner_data``): the
+export's attempts, review cards and review log; merging a guest into an account; deleting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from app.accounts.learner_data import LearnerData, iso
+from app.quiz import repository
+
+__all__ = ["QuizData"]
+
+
+class QuizData(LearnerData):
+    """Implements ``LearnerData`` for the attempt, review_card and review_log tables."""
+
+    def export(self, session: Session, learner_id: int | None) -> dict[str, list[dict[str, Any]]]:
+        if learner_id is None:
+            return {"attempts": [], "review_cards": [], "review_log": []}
+        attempts = repository.attempts_of(session, learner_id=learner_id)
+        cards = repository.cards_of(session, learner_id=learner_id)
+        logs = repository.logs_of(session, learner_id=learner_id)
+        return {
+            "attempts": [
+                {
+                    "attempt_id": a.id,
+                    "question_id": a.question_id,
+                    "question_hash": a.question_hash,
+                    "response": a.response,
+                    "shown_order": a.shown_order,
+                    "correct": a.correct,
+                    "score": a.score,
+                    "rating": a.rating,
+                    "duration_ms": a.duration_ms,
+                    "created_at": iso(a.created_at),
+                    "next_review_at": iso(a.next_review_at),
+                    "drawn": a.drawn,
+                }
+                for a in attempts
+            ],
+            "review_cards": [
+                {
+                    "question_id": c.question_id,
+                    "state": c.state,
+                    "step": c.step,
+                    "stability": c.stability,
+                    "difficulty": c.difficulty,
+                    "due": iso(c.due),
+                    "last_review": iso(c.last_review) if c.last_review else None,
+                    "reps": c.reps,
+                    "lapses": c.lapses,
+                }
+                for c in cards
+            ],
+            "review_log": [
+                {
+                    "question_id": g.question_id,
+                    "rating": g.rating,
+                    "source": g.source,
+                    "attempt_id": g.attempt_id,
+                    "reviewed_at": iso(g.reviewed_at),
+                }
+                for g in logs
+            ],
+        }
+
+    def merge(self, session: Session, guest_id: int, into_id: int) -> None:
+        repository.merge_learner(session, guest_id=guest_id, into_id=into_id)
+
+    def delete(self, session: Session, learner_id: int) -> None:
+        repository.delete_learner(session, learner_id=learner_id)

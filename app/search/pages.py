@@ -1,0 +1,28 @@
+"""``/search``: lesson sections that match the words typed, as a page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from app.errors import InvalidInput
+from app.search.index import SearchIndex
+from app.web import render
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/search", response_class=HTMLResponse)
+async def search_page(request: Request, q: str = "") -> HTMLResponse:
+    context: dict[str, object] = {"query": q, "hits": [], "error": None}
+    status = 200
+    if q.strip():
+        try:
+            index: SearchIndex = request.app.state.search
+            context["hits"] = index.search(q)
+        except InvalidInput as exc:
+            context["error"] = exc.message
+            status = 422
+    return render(request, "search/results.html", context, status_code=status)
