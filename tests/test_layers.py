@@ -30,6 +30,7 @@ PURE_CORES: dict[str, tuple[str, ...]] = {
     "app.errors": WEB_AND_DB,
     "app.clock": WEB_AND_DB,
     "app.quiz.grading": WEB_AND_DB,
+    "app.quiz.judge": WEB_AND_DB,
     "app.quiz.scheduling": WEB_AND_DB,
     "app.progress.stats": WEB_AND_DB,
     "app.encoders.cost": (*WEB_AND_DB, "numpy"),

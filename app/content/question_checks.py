@@ -30,6 +30,7 @@ def semantic_problems(q: Any, formulas: Formulas) -> Iterator[tuple[tuple[Any, .
         yield from _duplicate_ids(q.items, "items", "item")
     if isinstance(q, OpenIn):
         yield from _duplicate_ids(q.key_points, "key_points", "key point")
+        yield from _duplicate_ids(q.misconceptions, "misconceptions", "misconception")
     if isinstance(q, NumericIn):
         yield from _numeric_problems(q, formulas)
 

@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 __all__ = [
     "QUESTION",
     "QUESTION_TYPES",
+    "SAMPLE_KINDS",
+    "VERDICTS",
     "ComputeIn",
     "MultipleIn",
     "NumericIn",
@@ -50,6 +52,27 @@ class KeyPointIn(_Strict):
     id: Id
     text: Text
     keywords: Annotated[list[Text], Field(min_length=1)]
+    essential: bool = False  # an answer missing it is not acceptable, whatever else it covers
+
+
+class MisconceptionIn(_Strict):
+    """A wrong claim an interviewer listens for, and what to say instead."""
+
+    id: Id
+    text: Text
+    correction: Text
+
+
+VERDICTS = ("acceptable", "unsure", "not_acceptable")
+SAMPLE_KINDS = ("strong", "paraphrase", "partial", "misconception", "negated", "off-topic")
+
+
+class SampleIn(_Strict):
+    """A labelled answer: what a grader must say of it (tests and bench/grader.py hold it to that)."""
+
+    text: Text
+    verdict: Literal["acceptable", "unsure", "not_acceptable"]
+    kind: Literal["strong", "paraphrase", "partial", "misconception", "negated", "off-topic"]
 
 
 class _QuestionIn(_Strict):
@@ -98,6 +121,8 @@ class OpenIn(_QuestionIn):
     type: Literal["open"]
     reference_answer: Text
     key_points: Annotated[list[KeyPointIn], Field(min_length=1, max_length=8)]
+    misconceptions: Annotated[list[MisconceptionIn], Field(max_length=8)] = []
+    samples: list[SampleIn] = []
 
 
 QuestionIn = Annotated[

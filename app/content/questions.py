@@ -64,6 +64,23 @@ class KeyPoint:
     id: str
     text: str
     keywords: tuple[str, ...]
+    essential: bool = False
+
+
+@dataclass(frozen=True)
+class Misconception:
+    id: str
+    text: str
+    correction: str
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A labelled answer to an open question and the verdict a grader must give it."""
+
+    text: str
+    verdict: str  # acceptable, unsure, not_acceptable
+    kind: str  # strong, paraphrase, partial, misconception, negated, off-topic
 
 
 @dataclass(frozen=True)
@@ -87,6 +104,8 @@ class Question:
     compute: Compute | None = None  # calculated numeric: the formula and its inputs
     reference_answer_html: str = ""
     key_points: tuple[KeyPoint, ...] = ()
+    misconceptions: tuple[Misconception, ...] = ()
+    samples: tuple[Sample, ...] = ()  # labelled answers: test data, not shown to learners
     path: Path = field(default=Path(), compare=False)
 
     @property
@@ -143,7 +162,9 @@ def _line_at(node: yaml.Node, loc: Iterable[Any]) -> int:
 
 
 def _content_hash(raw: Mapping[str, Any]) -> str:
-    canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """What the learner answers, hashed; labelled samples are test data and do not count."""
+    asked = {key: value for key, value in raw.items() if key != "samples"}
+    canonical = json.dumps(asked, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
@@ -208,8 +229,13 @@ def _build(
     elif isinstance(q, OpenIn):
         common["reference_answer_html"] = render(q.reference_answer, "reference_answer")
         common["key_points"] = tuple(
-            KeyPoint(k.id, k.text, tuple(w.lower() for w in k.keywords)) for k in q.key_points
+            KeyPoint(k.id, k.text, tuple(w.lower() for w in k.keywords), k.essential)
+            for k in q.key_points
         )
+        common["misconceptions"] = tuple(
+            Misconception(m.id, m.text, m.correction) for m in q.misconceptions
+        )
+        common["samples"] = tuple(Sample(s.text, s.verdict, s.kind) for s in q.samples)
     return Question(**common)
 
 
