@@ -17,6 +17,7 @@ from typing import Any
 
 from app.encoders import minilm
 from app.encoders.configs import PRESETS, EncoderConfig, Preset, Variant, config_for
+from app.encoders.embedder import Embedder
 from app.encoders.tokenizer import WordPieceTokenizer, load_tokenizer
 from app.encoders.variants import ARCHITECTURES, MINILM
 
@@ -60,6 +61,7 @@ class ModelStore:
         self._minilm: Built | None = None
         self._minilm_problem: str | None = None
         self._tokenizer: WordPieceTokenizer | None = None
+        self._embedder: Embedder | None = None
 
     # --- what is allowed and loaded -----------------------------------------------------
     def allows(self, preset: Preset) -> bool:
@@ -126,6 +128,17 @@ class ModelStore:
     def tokenizer(self) -> WordPieceTokenizer | None:
         self.pretrained()
         return self._tokenizer
+
+    def embedder(self) -> Embedder | None:
+        """MiniLM as a sentence embedder (for grading open answers), or None when not installed."""
+        built, tokenizer = self.pretrained(), self.tokenizer
+        if built is None or tokenizer is None:
+            return None
+        with self._pretrained_lock:
+            if self._embedder is None:
+                model = minilm.MiniLM(config=built.config, weights=built.weights)
+                self._embedder = Embedder(model, tokenizer)
+            return self._embedder
 
     def _load_pretrained(self) -> None:
         try:

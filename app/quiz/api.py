@@ -13,9 +13,17 @@ from app.api import problem_responses
 from app.clock import as_utc
 from app.db import SessionDep, run_with_session
 from app.deps import NowDep, RngDep, SchedulerDep
-from app.quiz import answers, calculated, service
+from app.quiz import answers, calculated, open_answers, service
 from app.quiz.scheduling import State
-from app.quiz.schemas import AttemptIn, AttemptOut, QuestionOut, RatingIn, ReviewOut
+from app.quiz.schemas import (
+    AttemptIn,
+    AttemptOut,
+    GradeIn,
+    GradeOut,
+    QuestionOut,
+    RatingIn,
+    ReviewOut,
+)
 from app.quiz.writer import AttemptWriter
 from app.web import ContentDep
 
@@ -153,3 +161,23 @@ def review_question(
         state=State(card.state).name.lower(),
         next_review_at=as_utc(card.due),
     )
+
+
+@router.post(
+    "/questions/{question_id}/grade",
+    summary="Grade an open answer without keeping it: the verdict and its evidence",
+    responses=problem_responses(401, 403, 404, 413, 422, 429),
+)
+async def grade_answer(
+    question_id: str, body: GradeIn, identity: ApiIdentity, content: ContentDep, request: Request
+) -> GradeOut:
+    """Judged by all-MiniLM-L6-v2 (``grader: "minilm"``): each key point by its best-matching
+    sentence, with negation, direction and numbers checked, and the question's misconceptions.
+    Without the model, by keywords (``grader: "keywords"``, never better than "unsure").
+    Runs on the lab's bounded pool: 429 with Retry-After when it is busy."""
+    question = service.question_or_404(content.questions, question_id)
+    text = open_answers.check_text(question, body.text)
+    source: open_answers.EmbedderSource = request.app.state.lab_store
+    runner: open_answers.Runner = request.app.state.lab_pool
+    graded = await runner.run(lambda: open_answers.grade(question, text, source.embedder()))
+    return GradeOut.of(graded)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from app.content.questions import Question
 from app.quiz.answers import AttemptResult
 from app.quiz.calculated import ANSWER, draw, fill
+from app.quiz.open_answers import Graded
 
 __all__ = [
     "AttemptIn",
@@ -149,3 +150,65 @@ class ReviewOut(BaseModel):
     rating: int
     state: str
     next_review_at: datetime
+
+
+class GradeIn(BaseModel):
+    text: str = Field(description="the answer in words, as you would say it in an interview")
+
+
+class KeyPointEvidence(BaseModel):
+    id: str
+    text: str
+    covered: bool
+    similarity: float = Field(
+        description="cosine of the best-matching sentence (1 or 0 by keywords)"
+    )
+    evidence: str = Field(description="the sentence of the answer that matched best")
+
+
+class MisconceptionEvidence(BaseModel):
+    id: str
+    text: str
+    correction: str
+    evidence: str = Field(description="the sentence of the answer that states it")
+
+
+class GradeOut(BaseModel):
+    acceptable: bool = Field(description='true only for the verdict "acceptable"')
+    score: float = Field(description="share of the key points covered")
+    verdict: Literal["acceptable", "unsure", "not_acceptable"]
+    reason: str
+    off_topic: bool
+    key_points: list[KeyPointEvidence]
+    misconceptions: list[MisconceptionEvidence]
+    grader: Literal["minilm", "keywords"] = Field(
+        description="minilm: the sentence encoder; keywords: the fallback when it is not installed"
+    )
+
+    @classmethod
+    def of(cls, graded: Graded) -> GradeOut:
+        j = graded.judged
+        return cls(
+            acceptable=j.acceptable,
+            score=round(j.score, 4),
+            verdict=j.verdict,
+            reason=j.reason,
+            off_topic=j.off_topic,
+            key_points=[
+                KeyPointEvidence(
+                    id=e.id,
+                    text=e.text,
+                    covered=e.covered,
+                    similarity=round(e.similarity, 4),
+                    evidence=e.evidence,
+                )
+                for e in j.key_points
+            ],
+            misconceptions=[
+                MisconceptionEvidence(
+                    id=m.id, text=m.text, correction=m.correction, evidence=m.evidence
+                )
+                for m in j.misconceptions
+            ],
+            grader=graded.grader,
+        )
