@@ -23,6 +23,7 @@ covered only near the threshold. Unsure never counts as accepted.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -48,12 +49,14 @@ Embed = Callable[[Sequence[str]], Vectors]  # texts -> [n, d] unit-length rows
 
 @dataclass(frozen=True)
 class Thresholds:
-    cover: float = 0.55  # a key point is covered by a clause at least this similar
+    cover: float = 0.45  # a key point is covered by a clause at least this similar
     margin: float = 0.05  # ... and only "unsure" within this of the threshold
-    misconception: float = 0.6  # a clause at least this close to a misconception states it
+    misconception: float = 0.7  # a clause at least this close to a misconception states it
     off_topic: float = 0.3  # below this for every key point and the reference: off-topic
     accept_share: float = 0.5  # share of key points covered for "acceptable"
     reject_share: float = 0.25  # below this share: "not_acceptable"
+    windows: bool = False  # also score pairs of neighbouring clauses (bench/grader.py: more
+    # paraphrases found, more wrong answers accepted)
 
 
 @dataclass(frozen=True)
@@ -91,15 +94,20 @@ class Judged:
 
 # --- splitting --------------------------------------------------------------------------------
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-_CLAUSE = re.compile(r";\s*|,?\s+\b(?:but|whereas|although|while|though)\b\s+", re.IGNORECASE)
+_SENTENCE = re.compile(r"(?<=[.!?:])\s+|\n\s*\n+|\n\s*(?=(?:[-*\u2022]|\d+[.)])\s)")
+_CLAUSE = re.compile(
+    r";\s*|,?\s+\b(?:but|whereas|although|while|though|rather than|instead of)\b\s+|,\s+(?=not\b)",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?", re.IGNORECASE)
 
 
 def clauses(text: str) -> list[str]:
-    """The answer's sentences split into clauses, each with at least two words."""
+    """The answer's sentences split into clauses, each with at least two words. Single line
+    breaks are wrapping, not boundaries; blank lines and list items are."""
     found = []
     for sentence in _SENTENCE.split(text.strip()):
+        sentence = " ".join(sentence.split())
         for clause in _CLAUSE.split(sentence):
             clause = clause.strip(" ,-\u2013\u2014*\u2022")
             if len(_WORD.findall(clause)) >= 2:
@@ -159,16 +167,76 @@ def _numbers(text: str) -> list[float]:
     return values
 
 
+_STOP = {
+    "the",
+    "and",
+    "for",
+    "are",
+    "was",
+    "its",
+    "it's",
+    "that",
+    "this",
+    "with",
+    "from",
+    "than",
+    "but",
+    "has",
+    "have",
+    "had",
+    "can",
+    "each",
+    "every",
+    "into",
+    "one",
+    "per",
+    "same",
+    "they",
+    "their",
+    "there",
+    "when",
+    "which",
+    "what",
+    "who",
+    "you",
+    "your",
+    "not",
+    "no",
+    "any",
+}
+
+
+def _content(words: Sequence[str]) -> set[str]:
+    return {w for w in words if len(w) >= 3 and w not in _STOP and w not in _NEGATORS}
+
+
+def overlap(clause: str, claim: str) -> float:
+    """Shared content words over the shorter side's: how much of a claim's wording is reused."""
+    c, k = _content(_words(clause)), _content(_words(claim))
+    return len(c & k) / min(len(c), len(k)) if c and k else 0.0
+
+
 def contradicts(clause: str, claim: str) -> bool:
-    """Whether ``clause`` says the opposite of ``claim``: a negation on one side only, an
-    opposite direction, or numbers none of which is within 5% of the claim's."""
+    """Whether ``clause`` says the opposite of ``claim``.
+
+    - A negation on one side only, or numbers none of which is within 5% of the claim's, count
+      when the clause reuses a third of the claim's wording or more: a paraphrase in other words
+      says nothing about which claim a stray negator or number belongs to.
+    - An opposite direction ("lower" against "about equal", "slower" against "faster") counts when
+      the two share a subject word.
+    """
+    shared = overlap(clause, claim)
+    if shared == 0.0:
+        return False
     c, k = _words(clause), _words(claim)
-    if _negated(c) != _negated(k):
-        return True
     dc, dk = _direction(c), _direction(k)
     if dk == {"same"} and dc and "same" not in dc:
         return True
     if dk and "same" not in dk and dc and "same" not in dc and not (dk & dc):
+        return True
+    if shared < 1 / 3:
+        return False
+    if _negated(c) != _negated(k):
         return True
     nc, nk = _numbers(clause), _numbers(claim)
     return bool(nc and nk) and not any(
@@ -183,7 +251,10 @@ def judge(
     question: Question, text: str, embed: Embed, thresholds: Thresholds = Thresholds()
 ) -> Judged:
     """The verdict on ``text`` as an answer to an open ``question``, with its evidence."""
-    parts = clauses(text)
+    found = clauses(text)
+    # Candidates: each clause, and each pair of neighbours (a point made across two sentences).
+    pairs = [f"{a} {b}" for a, b in itertools.pairwise(found)] if thresholds.windows else []
+    parts = found + pairs
     points = question.key_points
     if not parts:
         return _off_topic(points, "The answer has no sentence to judge.")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.content.loader import check_content
+from app.content.question_schema import SAMPLE_KINDS
 from app.content.questions import QUESTION_TYPES
 from app.quiz.calculated import FORMULAS, draw, fill, placeholders
 from tests.conftest import CONTENT_DIR, LessonWriter
@@ -319,3 +320,72 @@ def test_real_calculated_questions_draw_and_fill() -> None:
             for html in (question.prompt_html, question.explanation_html):
                 assert "{{" not in fill(html, drawn.shown), question.id
         assert len(answers) > 1, f"{question.id}: every seed gives the same answer"
+
+
+def test_every_open_question_carries_labelled_samples_of_every_kind() -> None:
+    """The grader is measured on these (bench/grader.py): strong, paraphrased, partial,
+    misconception, negated and off-topic answers, each with the verdict it must get."""
+    index, _ = check_content(CONTENT_DIR, formulas=FORMULAS)
+    assert index is not None
+    bank = index.questions
+    for slug in bank.lessons:
+        open_questions = [q for q in bank.for_lesson(slug) if q.type == "open"]
+        assert len(open_questions) >= 3, f"{slug}: at least three open questions"
+        for q in open_questions:
+            kinds = {s.kind for s in q.samples}
+            assert len(q.samples) >= 6 and kinds == set(SAMPLE_KINDS), q.id
+            assert q.misconceptions, f"{q.id}: name the wrong claims an interviewer listens for"
+            labels = {s.kind: {x.verdict for x in q.samples if x.kind == s.kind} for s in q.samples}
+            assert labels["strong"] == labels["paraphrase"] == {"acceptable"}, q.id
+            for wrong in ("misconception", "negated", "off-topic"):
+                assert labels[wrong] == {"not_acceptable"}, (q.id, wrong)
+
+
+OPEN = """
+- id: a-open
+  type: open
+  prompt: Why six layers?
+  reference_answer: Half the depth of the teacher.
+  key_points:
+    - id: half
+      text: Half of the teacher's twelve layers.
+      keywords: [half]
+      essential: true
+  misconceptions:
+    - id: narrower
+      text: DistilBERT is narrower than BERT.
+      correction: It keeps the width, 768; it halves the depth.
+  explanation: Half the depth.
+  lesson: a#part
+  difficulty: 1
+"""
+SAMPLES = """  samples:
+    - kind: strong
+      verdict: acceptable
+      text: It keeps half of the teacher's layers.
+"""
+
+
+def test_samples_and_misconceptions_load_and_samples_do_not_change_the_hash(
+    tmp_path: Path, write_lesson: LessonWriter
+) -> None:
+    _setup(tmp_path, write_lesson, OPEN)
+    index, problems = check_content(tmp_path / "content", formulas=FORMULAS)
+    assert problems == [] and index is not None
+    before = index.questions.get("a-open")
+    assert before is not None and before.key_points[0].essential
+    assert before.misconceptions[0].correction.startswith("It keeps the width")
+    _setup(tmp_path, write_lesson, OPEN + SAMPLES)
+    index, problems = check_content(tmp_path / "content", formulas=FORMULAS)
+    assert problems == [] and index is not None
+    after = index.questions.get("a-open")
+    assert after is not None and [s.kind for s in after.samples] == ["strong"]
+    assert after.content_hash == before.content_hash  # samples are test data, not the question
+
+
+def test_a_sample_with_an_unknown_verdict_is_refused_with_its_line(
+    tmp_path: Path, write_lesson: LessonWriter
+) -> None:
+    _setup(tmp_path, write_lesson, OPEN + SAMPLES.replace("verdict: acceptable", "verdict: maybe"))
+    problems = _problems(tmp_path)
+    assert any("samples.0.verdict" in p and "acceptable" in p for p in problems), problems
