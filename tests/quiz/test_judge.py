@@ -129,3 +129,13 @@ def test_a_missing_essential_point_is_never_acceptable(speed: Question, embed: j
     assert judge.judge(plain, text, embed).verdict == "acceptable"
     judged = judge.judge(question, text, embed)
     assert judged.verdict == "not_acceptable" and "essential" in judged.reason
+
+
+def test_anchoring_key_points_in_the_reference_only_adds_matches(
+    speed: Question, embed: judge.Embed
+) -> None:
+    text = "Parameter sharing shrinks the file, yet the arithmetic per token is unchanged."
+    plain = judge.judge(speed, text, embed)
+    anchored = judge.judge(speed, text, embed, judge.Thresholds(anchors=True, windows=True))
+    for before, after in zip(plain.key_points, anchored.key_points, strict=True):
+        assert after.similarity >= before.similarity - 1e-6
