@@ -24,7 +24,6 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -55,13 +54,14 @@ def designs(embed: judge.Embed) -> dict[str, Verdict]:
         return "acceptable" if share >= 0.5 else "not_acceptable"
 
     def similarity(q: Question, text: str) -> str:
-        bare = replace(q, misconceptions=())
-        original = judge.contradicts
-        judge.contradicts = lambda clause, claim: False  # type: ignore[assignment]
-        try:
-            return judge.judge(bare, text, embed).verdict
-        finally:
-            judge.contradicts = original
+        """Each key point by its best clause's cosine alone: no polarity, no misconceptions."""
+        parts = judge.clauses(text)
+        if not parts:
+            return "not_acceptable"
+        vectors = embed([*parts, *(p.text for p in q.key_points)])
+        best = (vectors[: len(parts)] @ vectors[len(parts) :].T).max(axis=0)  # [key points]
+        covered = float((best >= judge.Thresholds().cover).mean())
+        return "acceptable" if covered >= judge.Thresholds().accept_share else "not_acceptable"
 
     def full(q: Question, text: str) -> str:
         return judge.judge(q, text, embed).verdict

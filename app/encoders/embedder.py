@@ -29,17 +29,17 @@ class Embedder:
     def __call__(self, texts: Sequence[str]) -> Array:
         """[len(texts), hidden] unit-length rows, in the order given."""
         with self._lock:
-            todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+            known = {t: self._cache[t] for t in texts if t in self._cache}
+            for text in known:
+                self._cache.move_to_end(text)  # least recently used goes first
+        todo = [t for t in dict.fromkeys(texts) if t not in known]
         if todo:
             batch = self.tokenizer.encode_batch(todo)
             vectors = sentence_embeddings(self.model, batch.input_ids, batch.attention_mask)
+            fresh = dict(zip(todo, vectors, strict=True))
+            known.update(fresh)
             with self._lock:
-                self._cache.update(zip(todo, vectors, strict=True))
+                self._cache.update(fresh)
                 while len(self._cache) > self.limit:
                     self._cache.popitem(last=False)
-        with self._lock:
-            rows = [self._cache.get(t) for t in texts]
-        if any(row is None for row in rows):  # evicted meanwhile: embed this call's texts again
-            batch = self.tokenizer.encode_batch(list(texts))
-            return sentence_embeddings(self.model, batch.input_ids, batch.attention_mask)
-        return np.stack([row for row in rows if row is not None])
+        return np.stack([known[t] for t in texts])
