@@ -76,6 +76,7 @@ class Pending:
     duration_ms: int | None
     now: datetime
     drawn: dict[str, Any] | None = None  # calculated questions: seed, input values, answer
+    judgement: dict[str, Any] | None = None  # open questions: the judge's verdict and evidence
 
 
 def parse_attempt_id(value: str) -> str:
@@ -291,4 +292,5 @@ def _attempt_row(p: Pending, learner_id: int, next_review_at: datetime) -> dict[
         "created_at": p.now,
         "next_review_at": next_review_at,
         "drawn": p.drawn,
+        "judgement": p.judgement,
     }

@@ -7,9 +7,9 @@ the reference and rate yourself), never "acceptable".
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from app.content.questions import Question
 from app.errors import InvalidInput
@@ -17,7 +17,15 @@ from app.forms import text_problem
 from app.quiz import judge
 from app.quiz.grading import MAX_OPEN_ANSWER, covered_key_points
 
-__all__ = ["EmbedderSource", "Graded", "Runner", "check_text", "grade"]
+__all__ = [
+    "EmbedderSource",
+    "Graded",
+    "Runner",
+    "as_json",
+    "check_text",
+    "from_json",
+    "grade",
+]
 
 T = TypeVar("T")
 
@@ -75,3 +83,70 @@ def grade(question: Question, text: str, embed: judge.Embed | None) -> Graded:
         "compare with the reference answer and rate yourself."
     )
     return Graded(judge.Judged(verdict, score, evidence, (), False, reason), "keywords")
+
+
+def as_json(graded: Graded) -> dict[str, Any]:
+    """The verdict and its evidence as kept with an attempt or an interview answer."""
+    j = graded.judged
+    return {
+        "grader": graded.grader,
+        "verdict": j.verdict,
+        "score": round(j.score, 4),
+        "reason": j.reason,
+        "off_topic": j.off_topic,
+        "key_points": [
+            {
+                "id": e.id,
+                "text": e.text,
+                "covered": e.covered,
+                "similarity": round(e.similarity, 4),
+                "evidence": e.evidence,
+                "contradicted": e.contradicted,
+            }
+            for e in j.key_points
+        ],
+        "misconceptions": [
+            {
+                "id": m.id,
+                "text": m.text,
+                "correction": m.correction,
+                "similarity": round(m.similarity, 4),
+                "evidence": m.evidence,
+            }
+            for m in j.misconceptions
+        ],
+    }
+
+
+def from_json(data: Mapping[str, Any]) -> Graded:
+    """``as_json``'s output read back (what was kept, as it was judged then)."""
+    points = tuple(
+        judge.Evidence(
+            str(p["id"]),
+            str(p["text"]),
+            bool(p["covered"]),
+            float(p["similarity"]),
+            str(p["evidence"]),
+            bool(p.get("contradicted", False)),
+        )
+        for p in data.get("key_points", ())
+    )
+    hits = tuple(
+        judge.MisconceptionHit(
+            str(m["id"]),
+            str(m["text"]),
+            str(m["correction"]),
+            float(m.get("similarity", 0.0)),
+            str(m["evidence"]),
+        )
+        for m in data.get("misconceptions", ())
+    )
+    judged = judge.Judged(
+        str(data["verdict"]),
+        float(data["score"]),
+        points,
+        hits,
+        bool(data.get("off_topic", False)),
+        str(data.get("reason", "")),
+    )
+    return Graded(judged, str(data.get("grader", "minilm")))

@@ -115,13 +115,14 @@ _CARD_UPSERT = DriverStatement(
 _ATTEMPT_INSERT = DriverStatement(
     text(
         "INSERT INTO attempt (id, learner_id, question_id, question_hash, response, shown_order, correct, "
-        "score, rating, duration_ms, created_at, next_review_at, drawn) VALUES (:id, :learner_id, :question_id, "
-        ":question_hash, :response, :shown_order, :correct, :score, :rating, :duration_ms, :created_at, :next_review_at, "
-        ":drawn)"
+        "score, rating, duration_ms, created_at, next_review_at, drawn, judgement) VALUES (:id, :learner_id, "
+        ":question_id, :question_hash, :response, :shown_order, :correct, :score, :rating, :duration_ms, :created_at, "
+        ":next_review_at, :drawn, :judgement)"
     ).bindparams(
         bindparam("response", type_=JSON),
         bindparam("shown_order", type_=JSON),
         bindparam("drawn", type_=JSON),
+        bindparam("judgement", type_=JSON),
         bindparam("correct", type_=Boolean),
         bindparam("created_at", type_=_WHEN),
         bindparam("next_review_at", type_=_WHEN),

@@ -45,6 +45,9 @@ class Attempt(SQLModel, table=True):
     # Calculated questions: the seed, the input values it drew and the answer, kept as they were
     # (a later edit of the question's ranges would draw other values from the same seed).
     drawn: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Open questions: the judge's verdict and evidence (app.quiz.open_answers.as_json), as judged
+    # when the answer was given.
+    judgement: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class ReviewCard(SQLModel, table=True):
