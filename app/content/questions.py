@@ -65,6 +65,7 @@ class KeyPoint:
     text: str
     keywords: tuple[str, ...]
     essential: bool = False
+    also: tuple[str, ...] = ()  # the same claim in other words, for the judge (not shown)
 
 
 @dataclass(frozen=True)
@@ -162,8 +163,14 @@ def _line_at(node: yaml.Node, loc: Iterable[Any]) -> int:
 
 
 def _content_hash(raw: Mapping[str, Any]) -> str:
-    """What the learner answers, hashed; labelled samples are test data and do not count."""
+    """What the learner answers, hashed. Labelled samples are test data and a key point's other
+    phrasings (``also``) are the judge's, never shown: neither counts."""
     asked = {key: value for key, value in raw.items() if key != "samples"}
+    if isinstance(asked.get("key_points"), list):
+        asked["key_points"] = [
+            {k: v for k, v in point.items() if k != "also"} if isinstance(point, dict) else point
+            for point in asked["key_points"]
+        ]
     canonical = json.dumps(asked, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
@@ -229,7 +236,9 @@ def _build(
     elif isinstance(q, OpenIn):
         common["reference_answer_html"] = render(q.reference_answer, "reference_answer")
         common["key_points"] = tuple(
-            KeyPoint(k.id, k.text, tuple(w.lower() for w in k.keywords), k.essential)
+            KeyPoint(
+                k.id, k.text, tuple(w.lower() for w in k.keywords), k.essential, tuple(k.also)
+            )
             for k in q.key_points
         )
         common["misconceptions"] = tuple(
