@@ -47,6 +47,7 @@ from app.migrate import SchemaGate
 from app.progress import api as progress_api
 from app.progress import pages as progress_pages
 from app.quiz import api as quiz_api
+from app.quiz import open_answers, review_pages
 from app.quiz import pages as quiz_pages
 from app.quiz.calculated import FORMULAS
 from app.quiz.learner_data import QuizData
@@ -71,6 +72,7 @@ ROUTERS = (
     search_pages.router,
     search_api.router,
     quiz_pages.router,
+    review_pages.router,
     account_pages.router,
     progress_pages.router,
     quiz_api.router,
@@ -163,6 +165,17 @@ class _Services:
         scheduler: Scheduler,
         secret_key: str,
     ) -> _Services:
+        lab_store = ModelStore(
+            models_dir=settings.resolved_models_dir,
+            max_preset=Preset(settings.lab_max_preset),
+            preload=[Preset.tiny],
+            max_work_gflop=settings.lab_max_work,
+        )
+        lab_pool = LabPool(
+            workers=settings.lab_workers,
+            queue=settings.lab_queue,
+            blas_threads=settings.lab_threads or os.cpu_count() or 1,
+        )
         return cls(
             schema=SchemaGate(engine),
             capacity=Capacity(
@@ -177,19 +190,14 @@ class _Services:
             # With several processes, a token revoked in one must stop working in all at once.
             token_cache=TokenCache(ttl=10.0 if settings.workers == 1 else 0.0),
             attempt_writer=AttemptWriter(
-                engine, scheduler=scheduler, bank=index.questions, max_waiting=settings.max_queued
+                engine,
+                scheduler=scheduler,
+                bank=index.questions,
+                max_waiting=settings.max_queued,
+                open_grader=open_answers.on_pool(lab_store, lab_pool),
             ),
-            lab_store=ModelStore(
-                models_dir=settings.resolved_models_dir,
-                max_preset=Preset(settings.lab_max_preset),
-                preload=[Preset.tiny],
-                max_work_gflop=settings.lab_max_work,
-            ),
-            lab_pool=LabPool(
-                workers=settings.lab_workers,
-                queue=settings.lab_queue,
-                blas_threads=settings.lab_threads or os.cpu_count() or 1,
-            ),
+            lab_store=lab_store,
+            lab_pool=lab_pool,
         )
 
     def lifespan(

@@ -236,9 +236,7 @@ def _build(
     elif isinstance(q, OpenIn):
         common["reference_answer_html"] = render(q.reference_answer, "reference_answer")
         common["key_points"] = tuple(
-            KeyPoint(
-                k.id, k.text, tuple(w.lower() for w in k.keywords), k.essential, tuple(k.also)
-            )
+            KeyPoint(k.id, k.text, tuple(w.lower() for w in k.keywords), k.essential, tuple(k.also))
             for k in q.key_points
         )
         common["misconceptions"] = tuple(

@@ -18,9 +18,10 @@ from app.clock import as_utc
 from app.content.questions import Question, QuestionBank
 from app.db import retry_on_conflict
 from app.errors import AppError, Conflict, InvalidInput
-from app.quiz import repository
+from app.quiz import open_answers, repository
 from app.quiz.cards import Card, log_row, stored_card
 from app.quiz.grading import Grade, ResponseInvalid, grade
+from app.quiz.open_answers import Graded
 from app.quiz.scheduling import Rating, rating_from_result
 from app.quiz.service import question_or_404
 from app.quiz.tables import Attempt
@@ -48,6 +49,7 @@ class AttemptResult:
     next_review_at: datetime
     response: dict[str, Any]
     shown_order: list[str] | None
+    judgement: dict[str, Any] | None = None  # open questions: open_answers.as_json's output
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,7 @@ class Pending:
     now: datetime
     drawn: dict[str, Any] | None = None  # calculated questions: seed, input values, answer
     judgement: dict[str, Any] | None = None  # open questions: the judge's verdict and evidence
+    source: str = "quiz"  # where it was answered: "quiz" or "review" (the review log's source)
 
 
 def parse_attempt_id(value: str) -> str:
@@ -98,15 +101,22 @@ def prepare(
     shown_order: Sequence[str] | None,
     duration_ms: int | None,
     now: datetime,
+    judged: Graded | None = None,
+    source: str = "quiz",
 ) -> Pending:
     """Validate and grade an answer (no database). InvalidInput says what to send instead;
     a caller that gets it should ask ``replay`` whether the attempt id was stored before (a
-    retry of an answer that no longer grades gets its first result back)."""
+    retry of an answer that no longer grades gets its first result back). ``judged``: an open
+    answer's verdict from the judge (without it, open answers are graded by keywords)."""
     question = question_or_404(bank, question_id)
     try:
         graded = grade(question, response)
     except ResponseInvalid as exc:
         raise InvalidInput(str(exc)) from None
+    judgement = None
+    if judged is not None and question.type == "open":
+        graded = _judged_grade(graded, judged)
+        judgement = open_answers.as_json(judged)
     order = _checked_order(question, shown_order)
     if question.type == "open":
         rating = Rating(int(response["rating"]))
@@ -126,7 +136,16 @@ def prepare(
         duration_ms,
         now,
         graded.drawn,
+        judgement,
+        source,
     )
+
+
+def _judged_grade(keywords: Grade, graded: Graded) -> Grade:
+    """An open answer's grade from the judge: right only when judged acceptable."""
+    j = graded.judged
+    covered = tuple(e.id for e in j.key_points if e.covered)
+    return Grade(j.acceptable, j.score, keywords.correct_response, covered)
 
 
 def _checked_order(question: Question, shown: Sequence[str] | None) -> list[str] | None:
@@ -165,11 +184,19 @@ def _replay(
         correct=attempt.correct,
         score=attempt.score,
         correct_response=graded.correct_response if graded else {},
-        covered=graded.covered if graded else (),
+        covered=_covered(attempt, graded),
         next_review_at=as_utc(attempt.next_review_at),
         response=attempt.response,
         shown_order=attempt.shown_order,
+        judgement=attempt.judgement,
     )
+
+
+def _covered(attempt: Attempt, graded: Grade | None) -> tuple[str, ...]:
+    """The key points covered as judged when it was answered (by keywords before the judge)."""
+    if attempt.judgement:
+        return tuple(str(p["id"]) for p in attempt.judgement["key_points"] if p["covered"])
+    return graded.covered if graded else ()
 
 
 def _check_retry(
@@ -253,7 +280,7 @@ class _Rows:
         assert card.state is not None
         row = _attempt_row(p, learner.id, card.state.due)
         self.attempts.append(row)
-        self.logs.append(log_row(*key, p.rating, "quiz", p.attempt_id, p.now))
+        self.logs.append(log_row(*key, p.rating, p.source, p.attempt_id, p.now))
         result = AttemptResult(
             attempt_id=p.attempt_id,
             question=p.question,
@@ -264,6 +291,7 @@ class _Rows:
             next_review_at=as_utc(card.state.due),
             response=p.response,
             shown_order=p.shown_order,
+            judgement=p.judgement,
         )
         self.fresh[p.attempt_id] = _First(learner.id, result)
         return Answered(result, True)

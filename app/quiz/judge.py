@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from app.content.questions import Question
+from app.content.questions import KeyPoint, Question
 
 __all__ = [
     "Embed",
@@ -52,6 +52,7 @@ class Thresholds:
     cover: float = 0.45  # a key point is covered by a clause at least this similar
     margin: float = 0.05  # ... and only "unsure" within this of the threshold
     misconception: float = 0.7  # a clause at least this close to a misconception states it
+    contradict: float = 0.55  # a clause this close that says the opposite rejects the answer
     off_topic: float = 0.3  # below this for every key point and the reference: off-topic
     accept_share: float = 0.5  # share of key points covered for "acceptable"
     reject_share: float = 0.25  # below this share: "not_acceptable"
@@ -137,7 +138,7 @@ _SAME = {
 }
 _UP = {"more", "higher", "larger", "bigger", "slower", "increase", "increases", "adds", "grows"}
 _DOWN = {"fewer", "less", "lower", "smaller", "faster", "reduce", "reduces", "cuts", "halves"}
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NUMBER = re.compile(r"(\d+(?:[.,]\d+)*)\s*(%|\u00d7|x\b|[kmb]\b)?\s*([a-z]+)?", re.IGNORECASE)
 
 
 def _words(text: str) -> list[str]:
@@ -160,14 +161,28 @@ def _direction(words: Sequence[str]) -> set[str]:
     return found
 
 
-def _numbers(text: str) -> list[float]:
-    values = []
-    for raw in _NUMBER.findall(text):
+def _quantities(text: str) -> dict[str, list[float]]:
+    """Numbers by what they count: the unit after them ("%", "x", "M") or the next word
+    ("6 layers" -> "layers")."""
+    found: dict[str, list[float]] = {}
+    for raw, unit, word in _NUMBER.findall(text):
         try:
-            values.append(float(raw.replace(",", "")))
+            value = float(raw.replace(",", ""))
         except ValueError:
             continue
-    return values
+        key = (unit or word or "").lower().replace("\u00d7", "x")
+        if key:
+            found.setdefault(key, []).append(value)
+    return found
+
+
+def _numbers_differ(clause: str, claim: str) -> bool:
+    """A number counting the same thing on both sides, with no value within 5% of the claim's."""
+    mine, theirs = _quantities(clause), _quantities(claim)
+    return any(
+        not any(abs(a - b) <= 0.05 * max(abs(b), 1e-9) for a in mine[key] for b in theirs[key])
+        for key in mine.keys() & theirs.keys()
+    )
 
 
 _STOP = {
@@ -222,8 +237,9 @@ def overlap(clause: str, claim: str) -> float:
 def contradicts(clause: str, claim: str) -> bool:
     """Whether ``clause`` says the opposite of ``claim``.
 
-    - A negation on one side only, or numbers none of which is within 5% of the claim's, count
-      when the clause reuses a third of the claim's wording or more: a paraphrase in other words
+    - A negation on one side only, or numbers counting the same thing none of which is within 5%
+      of the claim's ("6 layers" against "12 layers"), count when the clause reuses a third of
+      the claim's wording or more: a paraphrase in other words
       says nothing about which claim a stray negator or number belongs to.
     - An opposite direction ("lower" against "about equal", "slower" against "faster") counts when
       the two share a subject word.
@@ -241,10 +257,7 @@ def contradicts(clause: str, claim: str) -> bool:
         return False
     if _negated(c) != _negated(k):
         return True
-    nc, nk = _numbers(clause), _numbers(claim)
-    return bool(nc and nk) and not any(
-        abs(a - b) <= 0.05 * max(abs(b), 1e-9) for a in nc for b in nk
-    )
+    return _numbers_differ(clause, claim)
 
 
 # --- judging ----------------------------------------------------------------------------------
@@ -261,25 +274,40 @@ def judge(
     points = question.key_points
     if not parts:
         return _off_topic(points, "The answer has no sentence to judge.")
-    refs = [p.text for p in points] + [m.text for m in question.misconceptions]
+    # Each key point in its own words and in its other phrasings (``also``): the best counts.
+    phrasings = [(i, t) for i, p in enumerate(points) for t in (p.text, *p.also)]
+    refs = [t for _, t in phrasings] + [m.text for m in question.misconceptions]
     reference = clauses(_plain(question.reference_answer_html)) if thresholds.anchors else []
     vectors = embed([*parts, *refs, _plain(question.reference_answer_html), *reference])
     answer, targets = vectors[: len(parts)], vectors[len(parts) : len(parts) + len(refs) + 1]
-    sims = answer @ targets.T  # [clauses, key points + misconceptions + reference]
-    point_sims = sims[:, : len(points)]
+    sims = answer @ targets.T  # [clauses, phrasings + misconceptions + reference]
+    point_sims, claim = _best_phrasing(sims[:, : len(phrasings)], phrasings, len(points))
     if reference:  # each key point also in the reference's words: its closest sentence there
         ref_vectors = vectors[len(parts) + len(refs) + 1 :]  # [reference clauses, d]
         anchor = np.argmax(targets[: len(points)] @ ref_vectors.T, axis=1)  # [key points]
         point_sims = np.maximum(point_sims, answer @ ref_vectors[anchor].T)
-    mis_sims = sims[:, len(points) : len(points) + len(question.misconceptions)]
+    mis_sims = sims[:, len(phrasings) : len(phrasings) + len(question.misconceptions)]
     if float(sims.max()) < thresholds.off_topic:
         return _off_topic(points, "The answer is about something else.")
     evidence = tuple(
-        _evidence(point.id, point.text, point_sims[:, i], parts, thresholds)
+        _evidence(point, point_sims[:, i], [refs[j] for j in claim[:, i]], parts, thresholds)
         for i, point in enumerate(points)
     )
     hits = _misconceptions(question, parts, mis_sims, point_sims, thresholds)
     return _verdict(question, evidence, hits, thresholds)
+
+
+def _best_phrasing(
+    sims: Vectors, phrasings: Sequence[tuple[int, str]], n_points: int
+) -> tuple[Vectors, NDArray[np.intp]]:
+    """Per clause and key point: the best similarity over the point's phrasings, and which."""
+    best = np.full((sims.shape[0], n_points), -1.0, dtype=np.float32)
+    which = np.zeros((sims.shape[0], n_points), dtype=np.intp)
+    for j, (i, _) in enumerate(phrasings):
+        better = sims[:, j] > best[:, i]
+        best[better, i] = sims[better, j]
+        which[better, i] = j
+    return best, which
 
 
 def _plain(html: str) -> str:
@@ -295,20 +323,26 @@ def _off_topic(points: Sequence[object], reason: str) -> Judged:
 
 
 def _evidence(
-    point_id: str, claim: str, column: Vectors, parts: Sequence[str], t: Thresholds
+    point: KeyPoint, column: Vectors, claims: Sequence[str], parts: Sequence[str], t: Thresholds
 ) -> Evidence:
-    """The key point's best clause that does not contradict it; a contradiction is reported."""
+    """The key point's best clause that does not contradict it (checked against the phrasing it
+    matched, and the point's own text); a contradiction is reported."""
     order = np.argsort(-column)
     best = int(order[0])
+
+    def against(index: int) -> bool:
+        clause = parts[index]
+        return contradicts(clause, claims[index]) or contradicts(clause, point.text)
+
     for index in order:
         similarity = float(column[index])
         if similarity < t.cover:
             break
-        if not contradicts(parts[int(index)], claim):
-            return Evidence(point_id, claim, True, similarity, parts[int(index)])
+        if not against(int(index)):
+            return Evidence(point.id, point.text, True, similarity, parts[int(index)])
     similarity = float(column[best])
-    contradicted = similarity >= t.cover and contradicts(parts[best], claim)
-    return Evidence(point_id, claim, False, similarity, parts[best], contradicted)
+    contradicted = similarity >= t.contradict and against(best)
+    return Evidence(point.id, point.text, False, similarity, parts[best], contradicted)
 
 
 def _misconceptions(
@@ -318,17 +352,21 @@ def _misconceptions(
     point_sims: Vectors,
     t: Thresholds,
 ) -> tuple[MisconceptionHit, ...]:
-    hits = []
-    for j, wrong in enumerate(question.misconceptions):
-        for i, clause in enumerate(parts):
-            similarity = float(mis_sims[i, j])
-            closer = similarity > float(point_sims[i].max(initial=0.0))
-            if similarity >= t.misconception and closer and not contradicts(clause, wrong.text):
-                hits.append(
-                    MisconceptionHit(wrong.id, wrong.text, wrong.correction, similarity, clause)
-                )
-                break
-    return tuple(hits)
+    """Each clause states at most one misconception, its closest; each is reported once."""
+    hits: dict[str, MisconceptionHit] = {}
+    if not question.misconceptions:
+        return ()
+    for i, clause in enumerate(parts):
+        j = int(np.argmax(mis_sims[i]))
+        wrong, similarity = question.misconceptions[j], float(mis_sims[i, j])
+        closer = similarity > float(point_sims[i].max(initial=0.0))
+        if similarity < t.misconception or not closer or wrong.id in hits:
+            continue
+        if not contradicts(clause, wrong.text):
+            hits[wrong.id] = MisconceptionHit(
+                wrong.id, wrong.text, wrong.correction, similarity, clause
+            )
+    return tuple(hits.values())
 
 
 def _verdict(

@@ -37,6 +37,7 @@ class QuizData(LearnerData):
                     "created_at": iso(a.created_at),
                     "next_review_at": iso(a.next_review_at),
                     "drawn": a.drawn,
+                    "judgement": a.judgement,
                 }
                 for a in attempts
             ],

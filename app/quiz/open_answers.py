@@ -20,11 +20,13 @@ from app.quiz.grading import MAX_OPEN_ANSWER, covered_key_points
 __all__ = [
     "EmbedderSource",
     "Graded",
+    "OpenGrader",
     "Runner",
     "as_json",
     "check_text",
     "from_json",
     "grade",
+    "on_pool",
 ]
 
 T = TypeVar("T")
@@ -65,6 +67,18 @@ def check_text(question: Question, text: str) -> str:
     if problem:
         raise InvalidInput(f"'text' cannot be graded as sent: {problem}")
     return text
+
+
+OpenGrader = Callable[[Question, str], Awaitable[Graded]]
+
+
+def on_pool(source: EmbedderSource, runner: Runner) -> OpenGrader:
+    """Grading as the quiz and review store it: the judge on the lab's pool (429 when busy)."""
+
+    async def run(question: Question, text: str) -> Graded:
+        return await runner.run(lambda: grade(question, text, source.embedder()))
+
+    return run
 
 
 def grade(question: Question, text: str, embed: judge.Embed | None) -> Graded:

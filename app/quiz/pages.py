@@ -1,26 +1,26 @@
-"""Quiz and review pages: ``/quiz``, ``/quiz/{lesson}``, ``/review``. They work without
-JavaScript; ``static/js/review.js`` adds Anki's keys (Space to reveal, 1-4 to rate)."""
+"""Quiz pages: ``/quiz``, ``/quiz/{lesson}``; they work without JavaScript. An open answer is
+judged (``app/quiz/judge.py``) and shown with its evidence before the learner rates it."""
 
 from __future__ import annotations
 
 import time
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from app.accounts.identity import FormIdentity, PageIdentity
 from app.content.questions import Question
 from app.db import SessionDep
-from app.deps import NowDep, RngDep, SchedulerDep
+from app.deps import NowDep, RngDep
 from app.errors import InvalidInput, NotFound
-from app.forms import ascii_int
-from app.quiz import answers, calculated, forms, repository, service
+from app.quiz import answers, calculated, forms, open_answers, repository, service
 from app.quiz.answers import AttemptResult
+from app.quiz.judged_view import RATINGS, judged_context, stored_context
 from app.quiz.schemas import explanation_html
 from app.quiz.writer import AttemptWriter
 from app.web import ContentDep, render
@@ -30,7 +30,6 @@ __all__ = ["router"]
 router = APIRouter(include_in_schema=False)
 
 MIXED = "mixed"
-RATINGS = ((1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy"))
 
 
 def _lesson_or_mixed(content: Any, lesson: str) -> tuple[str | None, str]:
@@ -179,7 +178,7 @@ async def quiz_answer(
         )
     if question.type == "open" and "rating" not in answer.response:
         context = {"question": question, "lesson": lesson, "title": title}
-        return _open_reveal(request, context, answer, attempt_id)
+        return await _open_reveal(request, context, answer, attempt_id)
     writer: AttemptWriter = request.app.state.attempt_writer
     answered = await writer.answer(
         lambda work: run_in_threadpool(work, session),
@@ -194,21 +193,23 @@ async def quiz_answer(
     return _feedback(request, answered.result, lesson=lesson, title=title, slug=slug, now=now)
 
 
-def _open_reveal(
+async def _open_reveal(
     request: Request, context: dict[str, Any], answer: forms.FormAnswer, attempt_id: str
 ) -> HTMLResponse:
-    """An open answer not rated yet: the key points it covers, and the four ratings."""
+    """An open answer not rated yet: the judge's verdict and evidence, and the four ratings."""
     text = answer.response["text"]
+    grader = open_answers.on_pool(request.app.state.lab_store, request.app.state.lab_pool)
+    graded = await grader(context["question"], text)
     return render(
         request,
         "quiz/open_reveal.html",
         {
             **context,
-            "text": text,
-            "covered": service.covered(context["question"], text),
+            **judged_context(text, graded),
             "attempt_id": attempt_id,
             "started_ms": answer.started_ms if answer.started_ms is not None else "",
             "ratings": RATINGS,
+            "action": f"/quiz/{context['lesson']}",
         },
     )
 
@@ -241,6 +242,9 @@ def _feedback(
             "now": now,
             "ratings": dict(RATINGS),
             "slug": slug,
+            "judged_view": stored_context(result.response.get("text", ""), result.judgement)
+            if question.type == "open"
+            else None,
         },
     )
 
@@ -264,71 +268,3 @@ def _shown_numbers(response: dict[str, Any], expected: dict[str, Any]) -> dict[s
         if relative is not None
         else calculated.format_number(expected["tolerance"], digits=10),
     }
-
-
-@router.get("/review", response_class=HTMLResponse)
-def review_page(
-    request: Request,
-    identity: PageIdentity,
-    session: SessionDep,
-    content: ContentDep,
-    now: NowDep,
-    rng: RngDep,
-    show: bool = False,
-    seed: Annotated[int | None, Query(ge=0, lt=calculated.SEED_LIMIT)] = None,
-) -> HTMLResponse:
-    summary = service.due_for(session, identity=identity, bank=content.questions, now=now)
-    current = content.questions.get(summary.queue[0].question_id) if summary.queue else None
-    # Choices in a fresh order each time, so their position gives nothing away.
-    options = list(current.options) if current else []
-    if current is not None and current.type in ("single", "multiple"):
-        rng.shuffle(options)
-    # A calculated card draws fresh values, kept by the no-JavaScript "Show answer" link (seed).
-    drawn = (
-        calculated.draw(current.compute, seed if seed is not None else calculated.new_seed(rng))
-        if current and current.compute
-        else None
-    )
-    shown = drawn.shown if drawn else {}
-    return render(
-        request,
-        "quiz/review.html",
-        {
-            "summary": summary,
-            "question": current,
-            "options": options,
-            "prompt_html": calculated.fill(current.prompt_html, shown) if current else "",
-            "explanation_html": calculated.fill(current.explanation_html, shown) if current else "",
-            "answer": calculated.format_number(drawn.answer, digits=10) if drawn else None,
-            "seed": drawn.seed if drawn else None,
-            "kind": summary.queue[0].kind if summary.queue else None,
-            "show": show,
-            "ratings": RATINGS,
-            "now": now,
-        },
-    )
-
-
-@router.post("/review")
-def review_rate(
-    identity: FormIdentity,
-    session: SessionDep,
-    content: ContentDep,
-    scheduler: SchedulerDep,
-    now: NowDep,
-    rating: Annotated[str, Form()] = "",
-    question_id: Annotated[str, Form()] = "",
-) -> RedirectResponse:
-    value = ascii_int(rating, low=1, high=4)
-    if value is None:
-        raise InvalidInput("Rate the card: 1 Again, 2 Hard, 3 Good or 4 Easy.")
-    service.rate(
-        session,
-        scheduler=scheduler,
-        bank=content.questions,
-        identity=identity,
-        question_id=question_id,
-        rating=value,
-        now=now,
-    )
-    return RedirectResponse("/review", status_code=303)

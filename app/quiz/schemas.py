@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from app.content.questions import Question
 from app.quiz.answers import AttemptResult
 from app.quiz.calculated import ANSWER, draw, fill
-from app.quiz.open_answers import Graded
+from app.quiz.open_answers import Graded, from_json
 
 __all__ = [
     "AttemptIn",
@@ -109,6 +109,11 @@ class AttemptOut(BaseModel):
     covered_key_points: list[str]
     lesson_url: str
     next_review_at: datetime
+    judgement: GradeOut | None = Field(
+        default=None,
+        description="open questions: the judge's verdict and evidence, as at answer time "
+        "(as from POST /api/v1/questions/{id}/grade)",
+    )
 
     @classmethod
     def of(cls, result: AttemptResult) -> AttemptOut:
@@ -130,6 +135,7 @@ class AttemptOut(BaseModel):
             covered_key_points=list(result.covered),
             lesson_url=question.lesson_url,
             next_review_at=result.next_review_at,
+            judgement=GradeOut.of(from_json(result.judgement)) if result.judgement else None,
         )
 
 
@@ -212,3 +218,6 @@ class GradeOut(BaseModel):
             ],
             grader=graded.grader,
         )
+
+
+AttemptOut.model_rebuild()  # its judgement field names GradeOut, defined after it

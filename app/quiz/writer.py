@@ -37,8 +37,9 @@ from sqlmodel import Session
 from app.accounts.identity import Identity
 from app.content.questions import QuestionBank
 from app.errors import AppError, InvalidInput, Unavailable
-from app.quiz import answers
+from app.quiz import answers, open_answers
 from app.quiz.answers import Answered, AttemptResult, Outcome, Pending
+from app.quiz.open_answers import Graded, OpenGrader
 
 __all__ = ["AttemptWriter"]
 
@@ -59,8 +60,10 @@ class AttemptWriter:
         scheduler: Scheduler,
         bank: QuestionBank,
         max_waiting: int = 1024,
+        open_grader: OpenGrader | None = None,
     ) -> None:
         self._engine = engine
+        self._open_grader = open_grader  # None: open answers by keywords (tests of the writer)
         self.max_waiting = max_waiting
         self._scheduler = scheduler
         self._bank = bank
@@ -83,12 +86,15 @@ class AttemptWriter:
         shown_order: Sequence[str] | None,
         duration_ms: int | None,
         now: datetime,
+        source: str = "quiz",
     ) -> Answered:
         """Grade an answer and store it: the one path every answer takes, from the API and from
         the quiz form. ``created`` is False for a resent attempt id. Grading is pure and quick,
         so it runs on the loop; a response that no longer grades is looked up (``in_thread``
         runs that lookup with a session in a worker thread) in case it is the retry of one
-        stored before."""
+        stored before. An open answer is judged first, on the lab's pool (the sentence encoder
+        takes milliseconds: not on the loop)."""
+        judged = await self._judge(question_id, response)
         try:
             pending = answers.prepare(
                 bank=self._bank,
@@ -99,6 +105,8 @@ class AttemptWriter:
                 shown_order=shown_order,
                 duration_ms=duration_ms,
                 now=now,
+                judged=judged,
+                source=source,
             )
         except InvalidInput:
             first = await in_thread(
@@ -114,6 +122,17 @@ class AttemptWriter:
                 raise
             return Answered(first, False)
         return await self.submit(pending)
+
+    async def _judge(self, question_id: str, response: Mapping[str, Any]) -> Graded | None:
+        question = self._bank.get(question_id)
+        if self._open_grader is None or question is None or question.type != "open":
+            return None
+        text = response.get("text") if isinstance(response, Mapping) else None
+        try:
+            checked = open_answers.check_text(question, text if isinstance(text, str) else "")
+        except InvalidInput:  # prepare says what is wrong with it
+            return None
+        return await self._open_grader(question, checked)
 
     async def submit(self, pending: Pending) -> Answered:
         """Store one graded answer (with whatever else is waiting) and return its outcome.

@@ -13,6 +13,8 @@
       if (!answer || !answer.hidden) return;
       answer.hidden = false;
       if (revealRow) revealRow.hidden = true;
+      var write = card.querySelector("[data-review-write]");
+      if (write) write.hidden = true;
       var good = answer.querySelector('[data-rating="3"]');
       if (good) good.focus();
     }

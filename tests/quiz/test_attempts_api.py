@@ -66,7 +66,8 @@ def test_questions_have_no_answer_keys(
     )
 
 
-@pytest.mark.parametrize("kind", ["single", "multiple", "truefalse", "numeric", "order", "open"])
+# Open answers are judged by the sentence encoder: tests/quiz/test_judged_answers.py.
+@pytest.mark.parametrize("kind", ["single", "multiple", "truefalse", "numeric", "order"])
 def test_every_type_graded_right(
     client: TestClient, auth: dict[str, str], app: FastAPI, kind: str
 ) -> None:
