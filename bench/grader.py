@@ -11,7 +11,14 @@ Designs: ``keywords`` (the keyword grader: acceptable when half the key points' 
 ``similarity`` (best-clause cosine per key point, no polarity, no misconceptions) and ``judge``
 (``app/quiz/judge.py``: similarity plus negation, direction, numbers and misconceptions).
 
-    .venv/bin/python bench/grader.py [--design judge] [--show-misses]
+    .venv/bin/python bench/grader.py [--design judge] [--show-misses] [--calibrate] [--misses]
+
+``--calibrate`` chooses each question's own thresholds (``judge: {cover, accept_share}`` in its
+YAML) from a grid, on its samples: the most agreement, a wrong answer accepted counting as two
+disagreements, ties to the defaults. It prints the in-sample figure and an honest one,
+leave-one-out: each sample judged with the thresholds chosen from the question's other samples.
+A question can carry thresholds of its own; none does, because leave-one-out shows they do not
+carry over to answers they were not chosen on.
 
 Needs the MiniLM files (``bertprep fetch-model``).
 """
@@ -115,10 +122,83 @@ def timing(embed_dir: Path, questions: Sequence[Question]) -> float:
     return statistics.median(times[3:])
 
 
+COVERS = tuple(round(0.4 + 0.025 * i, 3) for i in range(11))  # 0.40 ... 0.65
+SHARES = (0.5, 0.6, 0.75)
+Config = tuple[float, float]
+
+
+def _cost(labels: Sequence[str], verdicts: Sequence[str]) -> int:
+    wrong = sum(
+        (v == "acceptable") != (lab == "acceptable")
+        for lab, v in zip(labels, verdicts, strict=True)
+    )
+    accepted = sum(
+        lab == "not_acceptable" and v == "acceptable"
+        for lab, v in zip(labels, verdicts, strict=True)
+    )
+    return wrong + accepted
+
+
+def _choose(table: dict[Config, list[str]], labels: Sequence[str], keep: Sequence[int]) -> Config:
+    base = judge.Thresholds()
+
+    def key(config: Config) -> tuple[int, float]:
+        verdicts = [table[config][i] for i in keep]
+        cost = _cost([labels[i] for i in keep], verdicts)
+        return cost, abs(config[0] - base.cover) + abs(config[1] - base.accept_share)
+
+    return min(table, key=key)
+
+
+def calibrate(embed: judge.Embed, questions: Sequence[Question]) -> dict[str, Config]:
+    chosen: dict[str, Config] = {}
+    total = agree = loo_agree = loo_wrong = wrong = 0
+    for q in questions:
+        labels = [s.verdict for s in q.samples]
+        table = {
+            (c, a): [
+                judge.judge(q, s.text, embed, judge.Thresholds(cover=c, accept_share=a)).verdict
+                for s in q.samples
+            ]
+            for c in COVERS
+            for a in SHARES
+        }
+        everything = range(len(labels))
+        best = chosen[q.id] = _choose(table, labels, list(everything))
+        for i in everything:
+            others = [k for k in everything if k != i]
+            held = table[_choose(table, labels, others)][i]
+            loo_agree += (held == "acceptable") == (labels[i] == "acceptable")
+            loo_wrong += labels[i] == "not_acceptable" and held == "acceptable"
+            got = table[best][i]
+            agree += (got == "acceptable") == (labels[i] == "acceptable")
+            wrong += labels[i] == "not_acceptable" and got == "acceptable"
+            total += 1
+    print(
+        f"calibrated  in-sample agreement {agree}/{total} = {agree / total:.0%}, wrong accepted "
+        f"{wrong}; leave-one-out {loo_agree}/{total} = {loo_agree / total:.0%}, wrong accepted "
+        f"{loo_wrong}"
+    )
+    return chosen
+
+
+def print_misses(embed: judge.Embed, questions: Sequence[Question]) -> None:
+    """The samples whose label the judge does not hold: question, number, kind, label, verdict."""
+    for q in sorted(questions, key=lambda q: q.id):
+        for number, sample in enumerate(q.samples, start=1):
+            verdict = judge.judge(q, sample.text, embed).verdict
+            if not agrees(sample.verdict, verdict):
+                print(f"{q.id} {number} {sample.kind} {sample.verdict} {verdict}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--design", choices=("keywords", "similarity", "judge"))
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument("--calibrate", action="store_true")
+    parser.add_argument(
+        "--misses", action="store_true", help="print tests/content/judge_misses.txt's lines"
+    )
     args = parser.parse_args()
     settings = Settings()
     content = load_content(settings.content_dir, formulas=FORMULAS)
@@ -129,6 +209,12 @@ def main() -> None:
         f"{sum(len(q.samples) for q in questions)} labelled samples on {len(questions)} open questions"
     )
     embed = cached_embedder(settings.resolved_models_dir)
+    if args.misses:
+        print_misses(embed, questions)
+        return
+    if args.calibrate:
+        calibrate(embed, questions)
+        return
     for name, verdict in designs(embed).items():
         if args.design in (None, name):
             evaluate(name, verdict, questions, args.show_misses)

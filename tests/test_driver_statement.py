@@ -57,12 +57,18 @@ def attempt_row(learner_id: int, **changes: Any) -> dict[str, Any]:
         "created_at": WHEN,
         "next_review_at": WHEN + timedelta(minutes=10),
         "drawn": None,
+        "judgement": None,
     }
     return {**row, **changes}
 
 
 def test_written_rows_read_back_through_the_orm(engine: Engine, learner_id: int) -> None:
-    rows = [attempt_row(learner_id), attempt_row(learner_id, correct=True, drawn={"seed": 7})]
+    judged = {"verdict": "acceptable", "key_points": [{"id": "a", "covered": True}]}
+    rows = [
+        attempt_row(learner_id),
+        attempt_row(learner_id, correct=True, drawn={"seed": 7}),
+        attempt_row(learner_id, judgement=judged),
+    ]
     with Session(engine) as session:
 
         def write() -> None:
@@ -78,6 +84,7 @@ def test_written_rows_read_back_through_the_orm(engine: Engine, learner_id: int)
             assert stored.shown_order == row["shown_order"]
             assert stored.correct is row["correct"]
             assert stored.drawn == row["drawn"]
+            assert stored.judgement == row["judgement"]
             assert as_utc(stored.created_at) == WHEN
             assert as_utc(stored.next_review_at) == row["next_review_at"]
 

@@ -120,8 +120,17 @@ class OrderIn(_QuestionIn):
     items: Annotated[list[ItemIn], Field(min_length=2, max_length=8)]
 
 
+class JudgeIn(_Strict):
+    """This question's own thresholds for the judge (app/quiz/judge.py's Thresholds), set by
+    ``bench/grader.py --calibrate`` from its labelled samples."""
+
+    cover: Annotated[float, Field(ge=0.3, le=0.8)] | None = None
+    accept_share: Annotated[float, Field(gt=0.0, le=1.0)] | None = None
+
+
 class OpenIn(_QuestionIn):
     type: Literal["open"]
+    judge: JudgeIn | None = None
     reference_answer: Text
     key_points: Annotated[list[KeyPointIn], Field(min_length=1, max_length=8)]
     misconceptions: Annotated[list[MisconceptionIn], Field(max_length=8)] = []

@@ -107,6 +107,8 @@ class Question:
     key_points: tuple[KeyPoint, ...] = ()
     misconceptions: tuple[Misconception, ...] = ()
     samples: tuple[Sample, ...] = ()  # labelled answers: test data, not shown to learners
+    # The judge's thresholds for this question (name, value), where it sets its own.
+    judge: tuple[tuple[str, float], ...] = ()
     path: Path = field(default=Path(), compare=False)
 
     @property
@@ -163,9 +165,10 @@ def _line_at(node: yaml.Node, loc: Iterable[Any]) -> int:
 
 
 def _content_hash(raw: Mapping[str, Any]) -> str:
-    """What the learner answers, hashed. Labelled samples are test data and a key point's other
-    phrasings (``also``) are the judge's, never shown: neither counts."""
-    asked = {key: value for key, value in raw.items() if key != "samples"}
+    """What the learner answers, hashed. Labelled samples are test data, and the judge's
+    thresholds and a key point's other phrasings (``also``) are the judge's, never shown: none
+    of them counts."""
+    asked = {key: value for key, value in raw.items() if key not in ("samples", "judge")}
     if isinstance(asked.get("key_points"), list):
         asked["key_points"] = [
             {k: v for k, v in point.items() if k != "also"} if isinstance(point, dict) else point
@@ -243,6 +246,10 @@ def _build(
             Misconception(m.id, m.text, m.correction) for m in q.misconceptions
         )
         common["samples"] = tuple(Sample(s.text, s.verdict, s.kind) for s in q.samples)
+        if q.judge is not None:
+            common["judge"] = tuple(
+                (name, value) for name, value in q.judge.model_dump().items() if value is not None
+            )
     return Question(**common)
 
 

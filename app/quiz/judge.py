@@ -26,7 +26,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,6 +42,7 @@ __all__ = [
     "clauses",
     "contradicts",
     "judge",
+    "thresholds_for",
 ]
 
 Vectors = NDArray[np.float32]
@@ -263,10 +265,19 @@ def contradicts(clause: str, claim: str) -> bool:
 # --- judging ----------------------------------------------------------------------------------
 
 
+def thresholds_for(question: Question, base: Thresholds | None = None) -> Thresholds:
+    """``base`` (the defaults when None) with the question's own thresholds (its ``judge:``)."""
+    overrides: dict[str, Any] = dict(question.judge)
+    return replace(base or Thresholds(), **overrides)
+
+
 def judge(
-    question: Question, text: str, embed: Embed, thresholds: Thresholds = Thresholds()
+    question: Question, text: str, embed: Embed, thresholds: Thresholds | None = None
 ) -> Judged:
-    """The verdict on ``text`` as an answer to an open ``question``, with its evidence."""
+    """The verdict on ``text`` as an answer to an open ``question``, with its evidence; by the
+    question's own thresholds unless ``thresholds`` are given."""
+    if thresholds is None:
+        thresholds = thresholds_for(question)
     found = clauses(text)
     # Candidates: each clause, and each pair of neighbours (a point made across two sentences).
     pairs = [f"{a} {b}" for a, b in itertools.pairwise(found)] if thresholds.windows else []
@@ -332,7 +343,7 @@ def _evidence(
 
     def against(index: int) -> bool:
         clause = parts[index]
-        return contradicts(clause, claims[index]) or contradicts(clause, point.text)
+        return contradicts(clause, claims[index])
 
     for index in order:
         similarity = float(column[index])
