@@ -53,6 +53,9 @@ class KeyPointIn(_Strict):
     text: Text
     keywords: Annotated[list[Text], Field(min_length=1)]
     essential: bool = False  # an answer missing it is not acceptable, whatever else it covers
+    # A mock interview may ask this open question next when an answer misses the point
+    # (checked against the whole bank in questions.py: it must exist, be open, not be itself).
+    follow_up: Id | None = None
 
 
 class MisconceptionIn(_Strict):

@@ -26,7 +26,7 @@ from app.content.formulas import (
 )
 from app.content.markdown import render_fragment
 from app.content.problems import Problem
-from app.content.question_checks import semantic_problems, tolerance
+from app.content.question_checks import follow_up_problem, semantic_problems, tolerance
 from app.content.question_schema import (
     QUESTION,
     QUESTION_TYPES,
@@ -65,6 +65,7 @@ class KeyPoint:
     text: str
     keywords: tuple[str, ...]
     essential: bool = False
+    follow_up: str | None = None  # an open question a mock interview may ask when this is missed
 
 
 @dataclass(frozen=True)
@@ -162,8 +163,16 @@ def _line_at(node: yaml.Node, loc: Iterable[Any]) -> int:
 
 
 def _content_hash(raw: Mapping[str, Any]) -> str:
-    """What the learner answers, hashed; labelled samples are test data and do not count."""
+    """What the learner answers, hashed. Labelled samples are test data, and a key point's
+    follow-up only says what a mock interview asks next: neither counts."""
     asked = {key: value for key, value in raw.items() if key != "samples"}
+    if isinstance(asked.get("key_points"), list):
+        asked["key_points"] = [
+            {k: v for k, v in point.items() if k != "follow_up"}
+            if isinstance(point, dict)
+            else point
+            for point in asked["key_points"]
+        ]
     canonical = json.dumps(asked, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
@@ -229,7 +238,7 @@ def _build(
     elif isinstance(q, OpenIn):
         common["reference_answer_html"] = render(q.reference_answer, "reference_answer")
         common["key_points"] = tuple(
-            KeyPoint(k.id, k.text, tuple(w.lower() for w in k.keywords), k.essential)
+            KeyPoint(k.id, k.text, tuple(w.lower() for w in k.keywords), k.essential, k.follow_up)
             for k in q.key_points
         )
         common["misconceptions"] = tuple(
@@ -252,10 +261,13 @@ def _error_message(err: Mapping[str, Any], loc: tuple[Any, ...]) -> str:
     return f"field '{where}': {err['msg']}"
 
 
-def _read_file(
-    path: Path, shown: Path, formulas: Formulas
-) -> tuple[list[tuple[Question, int, int]], list[Problem]]:
-    """Questions that validated, each with the line of its ``id`` and of its ``lesson``."""
+# A question that validated, with the line of its ``id``, of its ``lesson`` and of each key
+# point's ``follow_up`` (by key point id).
+_Found = tuple[Question, int, int, dict[str, int]]
+
+
+def _read_file(path: Path, shown: Path, formulas: Formulas) -> tuple[list[_Found], list[Problem]]:
+    """The questions that validated in one file, and its problems."""
     try:
         text = path.read_text(encoding="utf-8")
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -269,7 +281,7 @@ def _read_file(
         return [], []
     if not isinstance(root, yaml.SequenceNode) or not isinstance(data, list):
         return [], [Problem(shown, 1, "a question file is a YAML list of questions ('- id: …')")]
-    found: list[tuple[Question, int, int]] = []
+    found: list[_Found] = []
     problems: list[Problem] = []
     for node, raw in zip(root.value, data, strict=True):
         if not isinstance(raw, dict):
@@ -297,7 +309,14 @@ def _read_file(
         problems += [Problem(shown, _line_at(node, loc), msg) for loc, msg in semantic]
         problems += render.problems
         if not semantic:
-            found.append((question, _line_at(node, ("id",)), _line_at(node, ("lesson",))))
+            follow_ups = {
+                k.id: _line_at(node, ("key_points", i, "follow_up"))
+                for i, k in enumerate(question.key_points)
+                if k.follow_up
+            }
+            found.append(
+                (question, _line_at(node, ("id",)), _line_at(node, ("lesson",)), follow_ups)
+            )
     return found, problems
 
 
@@ -318,6 +337,7 @@ def load_questions(
     questions: list[Question] = []
     problems: list[Problem] = []
     first_seen: dict[str, Path] = {}
+    follow_up_lines: dict[str, dict[str, int]] = {}
     for path in sorted(questions_dir.glob("*.y*ml")):
         display = shown(path)
         if path.stem not in anchors:
@@ -328,7 +348,7 @@ def load_questions(
             )
         found, file_problems = _read_file(path, display, formulas)
         problems += file_problems
-        for question, line, lesson_line in found:
+        for question, line, lesson_line, follow_ups in found:
             if question.id in first_seen:
                 problems.append(
                     Problem(
@@ -339,6 +359,7 @@ def load_questions(
                 )
                 continue
             first_seen[question.id] = display
+            follow_up_lines[question.id] = follow_ups
             known = anchors.get(question.lesson, frozenset())
             if question.lesson not in anchors:
                 problems.append(
@@ -357,4 +378,19 @@ def load_questions(
                     )
                 )
             questions.append(question)
+    problems += _follow_up_problems(questions, first_seen, follow_up_lines)
     return QuestionBank(questions), problems
+
+
+def _follow_up_problems(
+    questions: list[Question], paths: Mapping[str, Path], lines: Mapping[str, Mapping[str, int]]
+) -> list[Problem]:
+    """Each key point's ``follow_up`` names an open question of the bank other than its own."""
+    types = {q.id: q.type for q in questions}
+    return [
+        Problem(paths[q.id], lines[q.id][point.id], message)
+        for q in questions
+        for point in q.key_points
+        if point.follow_up
+        and (message := follow_up_problem(q.id, point.id, point.follow_up, types))
+    ]
