@@ -51,7 +51,7 @@ SHARED = {
     "app.handlers",
     "app.middleware",
 }
-FEATURES = {"accounts", "quiz", "progress", "lessons", "lab", "search", "health"}
+FEATURES = {"accounts", "quiz", "progress", "lessons", "lab", "search", "health", "interview"}
 ASSEMBLY = {"app.main", "app.cli", "app.tables", "app.__main__"}
 WEB_MODULES = {"pages", "api"}  # a feature's routers
 
