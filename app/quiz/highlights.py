@@ -7,6 +7,7 @@ each is found again in the original text word by word (any run of whitespace bet
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ class Segment:
 
     @property
     def kind(self) -> str:
-        """"misconception" if any mark is one, "point" if marked at all, else ""."""
+        """ "misconception" if any mark is one, "point" if marked at all, else ""."""
         kinds = {m.kind for m in self.marks}
         return "misconception" if "misconception" in kinds else ("point" if kinds else "")
 
@@ -68,8 +69,8 @@ def highlight(text: str, judged: Judged) -> list[Segment]:
         if span:
             spans.append((*span, mark))
     cuts = sorted({0, len(text), *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
-    segments = []
-    for start, end in zip(cuts, cuts[1:], strict=False):
+    segments: list[Segment] = []
+    for start, end in itertools.pairwise(cuts):
         marks = tuple(m for s, e, m in spans if s <= start and end <= e)
         if segments and segments[-1].marks == marks:  # join neighbours marked alike
             segments[-1] = Segment(segments[-1].text + text[start:end], marks)
