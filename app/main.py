@@ -37,6 +37,7 @@ from app.encoders.configs import Preset
 from app.handlers import install_error_handlers
 from app.health import api as health_api
 from app.interview import api as interview_api
+from app.interview import pages as interview_pages
 from app.interview.learner_data import InterviewData
 from app.lab import api as lab_api
 from app.lab import pages as lab_pages
@@ -75,6 +76,7 @@ ROUTERS = (
     quiz_pages.router,
     account_pages.router,
     progress_pages.router,
+    interview_pages.router,
     quiz_api.router,
     accounts_api.router,
     progress_api.router,
