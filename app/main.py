@@ -36,6 +36,9 @@ from app.db import install_database_error_handler, make_engine, refusing_work_on
 from app.encoders.configs import Preset
 from app.handlers import install_error_handlers
 from app.health import api as health_api
+from app.interview import api as interview_api
+from app.interview import pages as interview_pages
+from app.interview.learner_data import InterviewData
 from app.lab import api as lab_api
 from app.lab import pages as lab_pages
 from app.lab.pool import LabPool
@@ -75,9 +78,11 @@ ROUTERS = (
     review_pages.router,
     account_pages.router,
     progress_pages.router,
+    interview_pages.router,
     quiz_api.router,
     accounts_api.router,
     progress_api.router,
+    interview_api.router,
     lab_pages.router,
     lab_api.router,
 )
@@ -132,7 +137,7 @@ def create_app(
     static = asset_url_factory(STATIC_DIR, generated)
     state.templates = make_templates(static, csrf_token=csrf_token_for, debug=settings.debug)
     state.page_cache = PageCache(enabled=not settings.debug)
-    state.learner_data = (QuizData(),)  # accounts exports, merges, deletes these too
+    state.learner_data = (QuizData(), InterviewData())  # accounts exports, merges, deletes these
     install_error_handlers(app)
     install_database_error_handler(app)
     install_problem_openapi(app)

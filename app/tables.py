@@ -7,8 +7,19 @@ Alembic's ``env.py`` and the migration tests import this module. A feature that 
 from sqlmodel import SQLModel
 
 from app.accounts.tables import ApiToken, Learner, SignInFailure
+from app.interview.tables import Interview, InterviewAnswer
 from app.quiz.tables import Attempt, ReviewCard, ReviewLog
 
 metadata = SQLModel.metadata
 
-__all__ = ["ApiToken", "Attempt", "Learner", "ReviewCard", "ReviewLog", "SignInFailure", "metadata"]
+__all__ = [
+    "ApiToken",
+    "Attempt",
+    "Interview",
+    "InterviewAnswer",
+    "Learner",
+    "ReviewCard",
+    "ReviewLog",
+    "SignInFailure",
+    "metadata",
+]

@@ -360,10 +360,15 @@ FORM_PATHS = (
     "/account/delete",
     "/lab",
     "/lab/sweep",
+    "/interview",
+    "/interview/1/answers",
+    "/interview/1/finish",
+    "/interview/1/abandon",
 )
 FORM_NAMES = (
     "csrf_token", "question_id", "attempt_id", "shown", "choice", "value", "text", "rating",
     "username", "password", "name", "confirm", "preset", "variants", "lengths", "runs",
+    "lessons", "length", "position",
 )  # fmt: skip
 
 

@@ -33,6 +33,7 @@ PURE_CORES: dict[str, tuple[str, ...]] = {
     "app.quiz.judge": WEB_AND_DB,
     "app.quiz.scheduling": WEB_AND_DB,
     "app.progress.stats": WEB_AND_DB,
+    "app.interview.plan": WEB_AND_DB,
     "app.encoders.cost": (*WEB_AND_DB, "numpy"),
 }
 
@@ -51,7 +52,7 @@ SHARED = {
     "app.handlers",
     "app.middleware",
 }
-FEATURES = {"accounts", "quiz", "progress", "lessons", "lab", "search", "health"}
+FEATURES = {"accounts", "quiz", "progress", "lessons", "lab", "search", "health", "interview"}
 ASSEMBLY = {"app.main", "app.cli", "app.tables", "app.__main__"}
 WEB_MODULES = {"pages", "api"}  # a feature's routers
 

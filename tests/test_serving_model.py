@@ -155,7 +155,11 @@ def test_every_learner_page_and_call_runs_with_the_guard_armed(
         else {"value": True},
     }
     assert client.post("/api/v1/attempts", json=answer, headers=headers).status_code in (201, 422)
-    for path in ("/api/v1/progress", "/api/v1/reviews/due", "/api/v1/tokens", "/api/v1/me/export"):
+    interview = {"lessons": ["bert"], "length": 3}
+    assert client.post("/api/v1/interviews", json=interview, headers=headers).status_code == 201
+    api_paths = ("/api/v1/progress", "/api/v1/reviews/due", "/api/v1/tokens", "/api/v1/me/export")
+    for path in (*api_paths, "/api/v1/interviews", "/api/v1/interviews/1"):
         assert client.get(path, headers=headers).status_code == 200, path
-    for path in ("/", "/quiz", "/quiz/bert", "/review", "/progress", "/account", "/lab", "/readyz"):
+    pages = ("/", "/quiz", "/quiz/bert", "/review", "/progress", "/account", "/lab", "/readyz")
+    for path in (*pages, "/interview"):
         assert client.get(path).status_code == 200, path

@@ -5,13 +5,13 @@ formula table the caller hands in)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from app.content.formulas import Formulas, compute_problems
 from app.content.question_schema import MultipleIn, NumericIn, OpenIn, OrderIn, SingleIn
 
-__all__ = ["semantic_problems", "tolerance"]
+__all__ = ["follow_up_problem", "semantic_problems", "tolerance"]
 
 
 def semantic_problems(q: Any, formulas: Formulas) -> Iterator[tuple[tuple[Any, ...], str]]:
@@ -33,6 +33,21 @@ def semantic_problems(q: Any, formulas: Formulas) -> Iterator[tuple[tuple[Any, .
         yield from _duplicate_ids(q.misconceptions, "misconceptions", "misconception")
     if isinstance(q, NumericIn):
         yield from _numeric_problems(q, formulas)
+
+
+def follow_up_problem(
+    question_id: str, point_id: str, target: str, types: Mapping[str, str]
+) -> str | None:
+    """What is wrong with key point ``point_id`` of ``question_id`` naming ``target`` as its
+    follow-up, given every question's type by id; None when nothing is."""
+    where = f"question '{question_id}', key point '{point_id}': follow_up '{target}'"
+    if target == question_id:
+        return f"{where} names the question itself; name another open question"
+    if target not in types:
+        return f"{where} names no question (give the id of an open question)"
+    if types[target] != "open":
+        return f"{where} is a {types[target]} question; a follow-up must be an open question"
+    return None
 
 
 def tolerance(value: float | str) -> tuple[float | None, float | None]:

@@ -53,9 +53,9 @@ class KeyPointIn(_Strict):
     text: Text
     keywords: Annotated[list[Text], Field(min_length=1)]
     essential: bool = False  # an answer missing it is not acceptable, whatever else it covers
-    # The same claim as others commonly put it (the judge matches an answer's sentence against
-    # each; never shown). Each must say what ``text`` says, not something near it.
-    also: Annotated[list[Text], Field(max_length=6)] = []
+    # A mock interview may ask this open question next when an answer misses the point
+    # (checked against the whole bank in questions.py: it must exist, be open, not be itself).
+    follow_up: Id | None = None
 
 
 class MisconceptionIn(_Strict):

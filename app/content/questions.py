@@ -18,15 +18,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from app.content.formulas import (
-    Compute,
-    Formulas,
-    compute_spec,
-    placeholder_problems,
-)
+from app.content.formulas import Compute, Formulas, compute_spec, placeholder_problems
 from app.content.markdown import render_fragment
 from app.content.problems import Problem
-from app.content.question_checks import semantic_problems, tolerance
+from app.content.question_checks import follow_up_problem, semantic_problems, tolerance
 from app.content.question_schema import (
     QUESTION,
     QUESTION_TYPES,
@@ -65,7 +60,7 @@ class KeyPoint:
     text: str
     keywords: tuple[str, ...]
     essential: bool = False
-    also: tuple[str, ...] = ()  # the same claim in other words, for the judge (not shown)
+    follow_up: str | None = None  # an open question a mock interview may ask when this is missed
 
 
 @dataclass(frozen=True)
@@ -165,13 +160,15 @@ def _line_at(node: yaml.Node, loc: Iterable[Any]) -> int:
 
 
 def _content_hash(raw: Mapping[str, Any]) -> str:
-    """What the learner answers, hashed. Labelled samples are test data, and the judge's
-    thresholds and a key point's other phrasings (``also``) are the judge's, never shown: none
+    """What the learner answers, hashed. Labelled samples are test data, the judge's thresholds
+    are the judge's, and a key point's follow-up only says what a mock interview asks next: none
     of them counts."""
     asked = {key: value for key, value in raw.items() if key not in ("samples", "judge")}
     if isinstance(asked.get("key_points"), list):
         asked["key_points"] = [
-            {k: v for k, v in point.items() if k != "also"} if isinstance(point, dict) else point
+            {k: v for k, v in point.items() if k != "follow_up"}
+            if isinstance(point, dict)
+            else point
             for point in asked["key_points"]
         ]
     canonical = json.dumps(asked, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -239,17 +236,14 @@ def _build(
     elif isinstance(q, OpenIn):
         common["reference_answer_html"] = render(q.reference_answer, "reference_answer")
         common["key_points"] = tuple(
-            KeyPoint(k.id, k.text, tuple(w.lower() for w in k.keywords), k.essential, tuple(k.also))
+            KeyPoint(k.id, k.text, tuple(w.lower() for w in k.keywords), k.essential, k.follow_up)
             for k in q.key_points
         )
         common["misconceptions"] = tuple(
             Misconception(m.id, m.text, m.correction) for m in q.misconceptions
         )
         common["samples"] = tuple(Sample(s.text, s.verdict, s.kind) for s in q.samples)
-        if q.judge is not None:
-            common["judge"] = tuple(
-                (name, value) for name, value in q.judge.model_dump().items() if value is not None
-            )
+        common["judge"] = tuple(q.judge.model_dump(exclude_none=True).items()) if q.judge else ()
     return Question(**common)
 
 
@@ -266,10 +260,13 @@ def _error_message(err: Mapping[str, Any], loc: tuple[Any, ...]) -> str:
     return f"field '{where}': {err['msg']}"
 
 
-def _read_file(
-    path: Path, shown: Path, formulas: Formulas
-) -> tuple[list[tuple[Question, int, int]], list[Problem]]:
-    """Questions that validated, each with the line of its ``id`` and of its ``lesson``."""
+# A question that validated, with the line of its ``id``, of its ``lesson`` and of each key
+# point's ``follow_up`` (by key point id).
+_Found = tuple[Question, int, int, dict[str, int]]
+
+
+def _read_file(path: Path, shown: Path, formulas: Formulas) -> tuple[list[_Found], list[Problem]]:
+    """The questions that validated in one file, and its problems."""
     try:
         text = path.read_text(encoding="utf-8")
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -283,7 +280,7 @@ def _read_file(
         return [], []
     if not isinstance(root, yaml.SequenceNode) or not isinstance(data, list):
         return [], [Problem(shown, 1, "a question file is a YAML list of questions ('- id: …')")]
-    found: list[tuple[Question, int, int]] = []
+    found: list[_Found] = []
     problems: list[Problem] = []
     for node, raw in zip(root.value, data, strict=True):
         if not isinstance(raw, dict):
@@ -311,7 +308,14 @@ def _read_file(
         problems += [Problem(shown, _line_at(node, loc), msg) for loc, msg in semantic]
         problems += render.problems
         if not semantic:
-            found.append((question, _line_at(node, ("id",)), _line_at(node, ("lesson",))))
+            follow_ups = {
+                k.id: _line_at(node, ("key_points", i, "follow_up"))
+                for i, k in enumerate(question.key_points)
+                if k.follow_up
+            }
+            found.append(
+                (question, _line_at(node, ("id",)), _line_at(node, ("lesson",)), follow_ups)
+            )
     return found, problems
 
 
@@ -332,6 +336,7 @@ def load_questions(
     questions: list[Question] = []
     problems: list[Problem] = []
     first_seen: dict[str, Path] = {}
+    follow_up_lines: dict[str, dict[str, int]] = {}
     for path in sorted(questions_dir.glob("*.y*ml")):
         display = shown(path)
         if path.stem not in anchors:
@@ -342,7 +347,7 @@ def load_questions(
             )
         found, file_problems = _read_file(path, display, formulas)
         problems += file_problems
-        for question, line, lesson_line in found:
+        for question, line, lesson_line, follow_ups in found:
             if question.id in first_seen:
                 problems.append(
                     Problem(
@@ -353,6 +358,7 @@ def load_questions(
                 )
                 continue
             first_seen[question.id] = display
+            follow_up_lines[question.id] = follow_ups
             known = anchors.get(question.lesson, frozenset())
             if question.lesson not in anchors:
                 problems.append(
@@ -371,4 +377,19 @@ def load_questions(
                     )
                 )
             questions.append(question)
+    problems += _follow_up_problems(questions, first_seen, follow_up_lines)
     return QuestionBank(questions), problems
+
+
+def _follow_up_problems(
+    questions: list[Question], paths: Mapping[str, Path], lines: Mapping[str, Mapping[str, int]]
+) -> list[Problem]:
+    """Each key point's ``follow_up`` names an open question of the bank other than its own."""
+    types = {q.id: q.type for q in questions}
+    return [
+        Problem(paths[q.id], lines[q.id][point.id], message)
+        for q in questions
+        for point in q.key_points
+        if point.follow_up
+        and (message := follow_up_problem(q.id, point.id, point.follow_up, types))
+    ]

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse
 from app.accounts.identity import PageIdentity
 from app.db import SessionDep
 from app.deps import NowDep, SchedulerDep
+from app.interview import service as interviews
 from app.progress import charts
 from app.progress.service import load_progress
 from app.quiz import repository, service
@@ -46,6 +47,8 @@ def progress_page(
             "identity": identity,
             "due": service.due_for(session, identity=identity, bank=content.questions, now=now),
             "recent": recent,
+            "interviews": interviews.interviews(session, identity=identity)[:10],
+            "lesson_titles": {slug: title for slug, title, _ in interviews.lesson_choices(content)},
             "mastery_svg": charts.mastery_chart(p.mastery),
             "accuracy_svg": charts.accuracy_chart(p.accuracy),
             "activity_svg": charts.activity_calendar(p.activity, now.date()),

@@ -285,40 +285,24 @@ def judge(
     points = question.key_points
     if not parts:
         return _off_topic(points, "The answer has no sentence to judge.")
-    # Each key point in its own words and in its other phrasings (``also``): the best counts.
-    phrasings = [(i, t) for i, p in enumerate(points) for t in (p.text, *p.also)]
-    refs = [t for _, t in phrasings] + [m.text for m in question.misconceptions]
+    refs = [p.text for p in points] + [m.text for m in question.misconceptions]
     reference = clauses(_plain(question.reference_answer_html)) if thresholds.anchors else []
     vectors = embed([*parts, *refs, _plain(question.reference_answer_html), *reference])
     answer, targets = vectors[: len(parts)], vectors[len(parts) : len(parts) + len(refs) + 1]
-    sims = answer @ targets.T  # [clauses, phrasings + misconceptions + reference]
-    point_sims, claim = _best_phrasing(sims[:, : len(phrasings)], phrasings, len(points))
+    sims = answer @ targets.T  # [clauses, key points + misconceptions + reference]
+    point_sims = sims[:, : len(points)]
     if reference:  # each key point also in the reference's words: its closest sentence there
         ref_vectors = vectors[len(parts) + len(refs) + 1 :]  # [reference clauses, d]
         anchor = np.argmax(targets[: len(points)] @ ref_vectors.T, axis=1)  # [key points]
         point_sims = np.maximum(point_sims, answer @ ref_vectors[anchor].T)
-    mis_sims = sims[:, len(phrasings) : len(phrasings) + len(question.misconceptions)]
+    mis_sims = sims[:, len(points) : len(points) + len(question.misconceptions)]
     if float(sims.max()) < thresholds.off_topic:
         return _off_topic(points, "The answer is about something else.")
     evidence = tuple(
-        _evidence(point, point_sims[:, i], [refs[j] for j in claim[:, i]], parts, thresholds)
-        for i, point in enumerate(points)
+        _evidence(point, point_sims[:, i], parts, thresholds) for i, point in enumerate(points)
     )
     hits = _misconceptions(question, parts, mis_sims, point_sims, thresholds)
     return _verdict(question, evidence, hits, thresholds)
-
-
-def _best_phrasing(
-    sims: Vectors, phrasings: Sequence[tuple[int, str]], n_points: int
-) -> tuple[Vectors, NDArray[np.intp]]:
-    """Per clause and key point: the best similarity over the point's phrasings, and which."""
-    best = np.full((sims.shape[0], n_points), -1.0, dtype=np.float32)
-    which = np.zeros((sims.shape[0], n_points), dtype=np.intp)
-    for j, (i, _) in enumerate(phrasings):
-        better = sims[:, j] > best[:, i]
-        best[better, i] = sims[better, j]
-        which[better, i] = j
-    return best, which
 
 
 def _plain(html: str) -> str:
@@ -333,26 +317,18 @@ def _off_topic(points: Sequence[object], reason: str) -> Judged:
     return Judged("not_acceptable", 0.0, empty, (), True, reason)
 
 
-def _evidence(
-    point: KeyPoint, column: Vectors, claims: Sequence[str], parts: Sequence[str], t: Thresholds
-) -> Evidence:
-    """The key point's best clause that does not contradict it (checked against the phrasing it
-    matched, and the point's own text); a contradiction is reported."""
+def _evidence(point: KeyPoint, column: Vectors, parts: Sequence[str], t: Thresholds) -> Evidence:
+    """The key point's best clause that does not contradict it; a contradiction is reported."""
     order = np.argsort(-column)
     best = int(order[0])
-
-    def against(index: int) -> bool:
-        clause = parts[index]
-        return contradicts(clause, claims[index])
-
     for index in order:
         similarity = float(column[index])
         if similarity < t.cover:
             break
-        if not against(int(index)):
+        if not contradicts(parts[int(index)], point.text):
             return Evidence(point.id, point.text, True, similarity, parts[int(index)])
     similarity = float(column[best])
-    contradicted = similarity >= t.contradict and against(best)
+    contradicted = similarity >= t.contradict and contradicts(parts[best], point.text)
     return Evidence(point.id, point.text, False, similarity, parts[best], contradicted)
 
 

@@ -389,3 +389,69 @@ def test_a_sample_with_an_unknown_verdict_is_refused_with_its_line(
     _setup(tmp_path, write_lesson, OPEN + SAMPLES.replace("verdict: acceptable", "verdict: maybe"))
     problems = _problems(tmp_path)
     assert any("samples.0.verdict" in p and "acceptable" in p for p in problems), problems
+
+
+FOLLOWED = """
+- id: a-deeper
+  type: open
+  prompt: Why not four layers?
+  reference_answer: Four lose too much.
+  key_points:
+    - id: loss
+      text: Four layers lose too much accuracy.
+      keywords: [accuracy]
+  explanation: Too shallow.
+  lesson: a#part
+  difficulty: 2
+"""
+
+
+def test_a_follow_up_loads_and_does_not_change_the_hash(
+    tmp_path: Path, write_lesson: LessonWriter
+) -> None:
+    _setup(tmp_path, write_lesson, OPEN + FOLLOWED)
+    index, problems = check_content(tmp_path / "content", formulas=FORMULAS)
+    assert problems == [] and index is not None
+    before = index.questions.get("a-open")
+    followed = OPEN.replace(
+        "      keywords: [half]", "      keywords: [half]\n      follow_up: a-deeper"
+    )
+    _setup(tmp_path, write_lesson, followed + FOLLOWED)
+    index, problems = check_content(tmp_path / "content", formulas=FORMULAS)
+    assert problems == [] and index is not None
+    after = index.questions.get("a-open")
+    assert before is not None and after is not None
+    assert after.key_points[0].follow_up == "a-deeper" and before.key_points[0].follow_up is None
+    assert after.content_hash == before.content_hash  # it says what comes next, not what is asked
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("a-nowhere", "follow_up 'a-nowhere' names no question"),
+        ("a-open", "follow_up 'a-open' names the question itself"),
+        ("a-single", "follow_up 'a-single' is a single question; a follow-up must be an open"),
+        ("Not An Id", "field 'key_points.0.follow_up'"),
+    ],
+)
+def test_a_bad_follow_up_is_refused_at_its_line(
+    tmp_path: Path, write_lesson: LessonWriter, target: str, expected: str
+) -> None:
+    followed = OPEN.replace(
+        "      keywords: [half]", f"      keywords: [half]\n      follow_up: {target}"
+    )
+    _setup(tmp_path, write_lesson, GOOD + followed)
+    problems = _problems(tmp_path)
+    line = 1 + (GOOD + followed).split("\n").index(f"      follow_up: {target}")
+    assert any(p.startswith(f"a.yaml:{line}: ") and expected in p for p in problems), problems
+
+
+def test_the_real_bank_names_follow_ups_on_open_questions() -> None:
+    index, _ = check_content(CONTENT_DIR, formulas=FORMULAS)
+    assert index is not None
+    bank = index.questions
+    links = [(q, k.follow_up) for q in bank.questions for k in q.key_points if k.follow_up]
+    assert 6 <= len(links) <= 12
+    for question, target in links:
+        followed = bank.get(target)
+        assert followed is not None and followed.type == "open" and followed.id != question.id
