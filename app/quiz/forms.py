@@ -80,7 +80,10 @@ def _response(question: Question, form: FormData) -> dict[str, Any]:
             raise InvalidInput("Choose one of the options.")
         return {"choice": str(form.get("choice"))}
     if kind == "multiple":
-        return {"choices": [str(v) for v in form.getlist("choices")]}
+        choices = [str(v) for v in form.getlist("choices")]
+        if not choices:  # nothing ticked is a slip, not an answer (every question has a right one)
+            raise InvalidInput("Tick every option you think is right (at least one).")
+        return {"choices": choices}
     if kind == "truefalse":
         value = form.get("value")
         if value not in ("true", "false"):

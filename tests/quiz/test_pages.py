@@ -320,3 +320,22 @@ def test_calculated_card_in_review_keeps_its_values_when_shown(
     drawn = draw(question.compute, int(seed.group(1)))
     assert f"<strong>{format_number(drawn.answer, digits=10)}</strong>" in shown
     assert "{{" not in shown
+
+
+def test_a_multiple_choice_form_sent_with_nothing_ticked_asks_again(
+    client: TestClient, app: FastAPI
+) -> None:
+    question = next(q for q in app.state.content.questions.questions if q.type == "multiple")
+    page = client.get(f"/quiz/{question.lesson}")
+    shown = ",".join(o.id for o in question.options)
+    sent = client.post(
+        f"/quiz/{question.lesson}",
+        data={
+            "csrf_token": _field(page.text, "csrf_token"),
+            "attempt_id": new_id(),
+            "question_id": question.id,
+            "shown": shown,
+        },
+    )
+    assert sent.status_code == 422 and "at least one" in sent.text
+    assert client.get("/account/export.json").json()["attempts"] == []
