@@ -90,7 +90,7 @@ def test_a_mock_interview_to_its_report(browser: Any, base_url: str, artifacts: 
     assert len(set(asked)) == 3
     verdicts = page.locator(".interview-answer .verdict h2").all_inner_texts()
     assert [re.sub(r"^\d+\s*", "", v) for v in verdicts] == ["Acceptable"] * 3
-    assert page.locator(".interview-evidence mark.mark-point").count() >= 3
+    assert page.locator(".interview-evidence mark.hl-point").count() >= 3
     assert "A different answer, sent again." not in page.content()
     tiles = page.locator(".interview-tiles").inner_text()
     assert "100%" in tiles and "MiniLM" in tiles

@@ -50,7 +50,7 @@ def test_strong_answers_are_acceptable_and_marked_in_the_report(minilm_client: T
     assert minilm_client.post("/account/sign-in", data=form).status_code == 200
     page = minilm_client.get(f"/interview/{interview['id']}").text  # the same learner's browser
     assert page.count("Acceptable</h2>") == 3
-    marks = re.findall(r'<mark class="mark-point" title="Covers: ([^"]+)">', page)
+    marks = re.findall(r'<mark class="hl hl-point" title="Covers: ([^"]+)">', page)
     assert len(marks) >= 3
     assert "graded by keywords only" not in page and "MiniLM" in page
 
