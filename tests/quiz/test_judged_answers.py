@@ -111,7 +111,7 @@ def test_a_misconception_is_highlighted_with_its_correction(minilm_client: TestC
         data=fields | {"question_id": QUESTION, "shown": "", "text": text, "rating": "3"},
     )
     assert '<div class="verdict verdict-wrong"' in rated.text
-    assert "<h1 id=\"verdict\">Not acceptable</h1>" in rated.text
+    assert '<h1 id="verdict">Not acceptable</h1>' in rated.text
 
 
 def test_review_answers_an_open_card_in_writing_and_keeps_it(minilm_client: TestClient) -> None:
