@@ -245,7 +245,12 @@ def contradicts(clause: str, claim: str) -> bool:
       says nothing about which claim a stray negator or number belongs to.
     - An opposite direction ("lower" against "about equal", "slower" against "faster") counts when
       the two share a subject word.
+
+    A compound claim ("X is not needed, not that it is harmful") is split like an answer, and
+    the clause is checked against the part whose wording it reuses most.
     """
+    parts = clauses(claim) or [claim]  # a compound claim: the part the clause speaks to most
+    claim = max(parts, key=lambda part: overlap(clause, part))
     shared = overlap(clause, claim)
     if shared == 0.0:
         return False

@@ -47,6 +47,16 @@ def test_answers_split_into_sentences_and_clauses() -> None:
         ("the table has 12 million parameters", "about 3.94 million parameters", True),
         ("latency is roughly the same as BERT's", "latency is about equal", False),
         ("it still runs every layer", "the shared layer is applied 12 times", False),
+        # A compound claim is checked part by part.
+        ("NSP turned out not to be needed", "NSP is not needed, not that it is harmful", False),
+        ("NSP is needed after all", "NSP is not needed, not that it is harmful", True),
+        # Numbers are compared by what they count.
+        (
+            "6 layers instead of 12, width 768",
+            "Half the layers (6 vs 12) at hidden size 768",
+            False,
+        ),
+        ("it has 24 layers", "it has 12 layers", True),
     ],
 )
 def test_polarity_cues_say_when_a_clause_contradicts_a_claim(
