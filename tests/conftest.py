@@ -118,6 +118,17 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield test_client
 
 
+@pytest.fixture
+def minilm_client(migrated: Settings) -> Iterator[TestClient]:
+    """The app with the real all-MiniLM-L6-v2 (skips without it locally, fails in CI)."""
+    from tests.lab.needs import models_dir
+
+    settings = migrated.model_copy(update={"models_dir": models_dir()})
+    app = create_app(settings, rng=random.Random(7), scheduler=make_scheduler(fuzz=False))
+    with TestClient(app) as client:
+        yield client
+
+
 LessonWriter = Callable[..., Path]
 
 

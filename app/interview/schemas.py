@@ -100,22 +100,8 @@ class AnswerReportOut(BaseModel):
             verdict=j.verdict,
             score=round(j.score, 4),
             reason=j.reason,
-            key_points=[
-                KeyPointEvidence(
-                    id=e.id,
-                    text=e.text,
-                    covered=e.covered,
-                    similarity=round(e.similarity, 4),
-                    evidence=e.evidence,
-                )
-                for e in j.key_points
-            ],
-            misconceptions=[
-                MisconceptionEvidence(
-                    id=m.id, text=m.text, correction=m.correction, evidence=m.evidence
-                )
-                for m in j.misconceptions
-            ],
+            key_points=KeyPointEvidence.all_of(j),
+            misconceptions=MisconceptionEvidence.all_of(j),
             grader=a.graded.grader,
             asked_at=a.asked_at,
             answered_at=a.answered_at,

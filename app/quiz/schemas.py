@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from app.content.questions import Question
 from app.quiz.answers import AttemptResult
 from app.quiz.calculated import ANSWER, draw, fill
+from app.quiz.judge import Judged
 from app.quiz.open_answers import Graded, from_json
 
 __all__ = [
@@ -171,12 +172,32 @@ class KeyPointEvidence(BaseModel):
     )
     evidence: str = Field(description="the sentence of the answer that matched best")
 
+    @classmethod
+    def all_of(cls, judged: Judged) -> list[KeyPointEvidence]:
+        return [
+            cls(
+                id=e.id,
+                text=e.text,
+                covered=e.covered,
+                similarity=round(e.similarity, 4),
+                evidence=e.evidence,
+            )
+            for e in judged.key_points
+        ]
+
 
 class MisconceptionEvidence(BaseModel):
     id: str
     text: str
     correction: str
     evidence: str = Field(description="the sentence of the answer that states it")
+
+    @classmethod
+    def all_of(cls, judged: Judged) -> list[MisconceptionEvidence]:
+        return [
+            cls(id=m.id, text=m.text, correction=m.correction, evidence=m.evidence)
+            for m in judged.misconceptions
+        ]
 
 
 class GradeOut(BaseModel):
@@ -200,22 +221,8 @@ class GradeOut(BaseModel):
             verdict=j.verdict,
             reason=j.reason,
             off_topic=j.off_topic,
-            key_points=[
-                KeyPointEvidence(
-                    id=e.id,
-                    text=e.text,
-                    covered=e.covered,
-                    similarity=round(e.similarity, 4),
-                    evidence=e.evidence,
-                )
-                for e in j.key_points
-            ],
-            misconceptions=[
-                MisconceptionEvidence(
-                    id=m.id, text=m.text, correction=m.correction, evidence=m.evidence
-                )
-                for m in j.misconceptions
-            ],
+            key_points=KeyPointEvidence.all_of(j),
+            misconceptions=MisconceptionEvidence.all_of(j),
             grader=graded.grader,
         )
 

@@ -4,27 +4,12 @@ CI, where it must run (tests/lab/needs.py)."""
 
 from __future__ import annotations
 
-import random
 import re
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
-from app.main import create_app
-from app.quiz.scheduling import make_scheduler
 from tests.conftest import make_account
 from tests.interview.flow import MISSES_ALL, strong
-from tests.lab.needs import models_dir
-
-
-@pytest.fixture
-def minilm_client(migrated: Settings) -> Iterator[TestClient]:
-    settings = migrated.model_copy(update={"models_dir": models_dir()})
-    app = create_app(settings, rng=random.Random(7), scheduler=make_scheduler(fuzz=False))
-    with TestClient(app) as client:
-        yield client
 
 
 def test_strong_answers_are_acceptable_and_marked_in_the_report(minilm_client: TestClient) -> None:

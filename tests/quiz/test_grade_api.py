@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import random
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
-from app.main import create_app
-from app.quiz.scheduling import make_scheduler
 from tests.conftest import make_account
-from tests.lab.needs import models_dir
 
 URL = "/api/v1/questions/albert-inference-speed/grade"
 STRONG = (
@@ -20,14 +13,6 @@ STRONG = (
     "full matrix multiplications, so the FLOPs are the same as BERT's. Measured latency is about "
     "the same on CPU. What it saves is memory and checkpoint size."
 )
-
-
-@pytest.fixture
-def minilm_client(migrated: Settings) -> Iterator[TestClient]:
-    settings = migrated.model_copy(update={"models_dir": models_dir()})
-    app = create_app(settings, rng=random.Random(7), scheduler=make_scheduler(fuzz=False))
-    with TestClient(app) as client:
-        yield client
 
 
 def test_a_strong_answer_is_acceptable_with_evidence(minilm_client: TestClient) -> None:

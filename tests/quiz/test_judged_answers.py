@@ -3,30 +3,15 @@ the pages show the evidence highlighted in the learner's own words."""
 
 from __future__ import annotations
 
-import random
 import re
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
-from app.main import create_app
-from app.quiz.scheduling import make_scheduler
 from tests.conftest import make_account, new_id
-from tests.lab.needs import models_dir
 from tests.quiz.test_grade_api import STRONG
 
 QUESTION = "albert-inference-speed"
 WRONG = "Yes, ALBERT is much faster because it shares its weights, so each layer does less work."
-
-
-@pytest.fixture
-def minilm_client(migrated: Settings) -> Iterator[TestClient]:
-    settings = migrated.model_copy(update={"models_dir": models_dir()})
-    app = create_app(settings, rng=random.Random(7), scheduler=make_scheduler(fuzz=False))
-    with TestClient(app) as client:
-        yield client
 
 
 def _attempt(client: TestClient, auth: dict[str, str], text: str, attempt_id: str) -> dict:
