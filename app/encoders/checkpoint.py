@@ -17,6 +17,7 @@ from app.encoders.encoder import WeightError
 from app.encoders.ops import Array
 
 __all__ = [
+    "LAYER_OUTPUT_KEYS",
     "key_shapes",
     "layer_shapes",
     "normal",
@@ -27,6 +28,21 @@ __all__ = [
 ]
 
 Shapes = Mapping[str, tuple[int, ...]]
+
+# What follows self-attention in a BERT-style layer, keyed alike in BertModel and DebertaV2Model:
+# the attention output projection and its norm, then the feed-forward and its norm.
+LAYER_OUTPUT_KEYS: dict[str, str] = {
+    "encoder.layer.{i}.attention.output.dense.weight": "attention_output.weight",
+    "encoder.layer.{i}.attention.output.dense.bias": "attention_output.bias",
+    "encoder.layer.{i}.attention.output.LayerNorm.weight": "attention_norm.weight",
+    "encoder.layer.{i}.attention.output.LayerNorm.bias": "attention_norm.bias",
+    "encoder.layer.{i}.intermediate.dense.weight": "intermediate.weight",
+    "encoder.layer.{i}.intermediate.dense.bias": "intermediate.bias",
+    "encoder.layer.{i}.output.dense.weight": "output.weight",
+    "encoder.layer.{i}.output.dense.bias": "output.bias",
+    "encoder.layer.{i}.output.LayerNorm.weight": "output_norm.weight",
+    "encoder.layer.{i}.output.LayerNorm.bias": "output_norm.bias",
+}
 
 
 def take(state: Mapping[str, Array], key: str, shape: tuple[int, ...]) -> Array:

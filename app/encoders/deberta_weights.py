@@ -12,7 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.encoders.checkpoint import key_shapes, layer_shapes, random_state, read_state, write_state
+from app.encoders.checkpoint import (
+    LAYER_OUTPUT_KEYS,
+    key_shapes,
+    layer_shapes,
+    random_state,
+    read_state,
+    write_state,
+)
 from app.encoders.configs import EncoderConfig
 from app.encoders.ops import Array
 
@@ -39,16 +46,7 @@ KEYS: dict[str, str] = {
     "encoder.layer.{i}.attention.self.key_proj.bias": "key.bias",
     "encoder.layer.{i}.attention.self.value_proj.weight": "value.weight",
     "encoder.layer.{i}.attention.self.value_proj.bias": "value.bias",
-    "encoder.layer.{i}.attention.output.dense.weight": "attention_output.weight",
-    "encoder.layer.{i}.attention.output.dense.bias": "attention_output.bias",
-    "encoder.layer.{i}.attention.output.LayerNorm.weight": "attention_norm.weight",
-    "encoder.layer.{i}.attention.output.LayerNorm.bias": "attention_norm.bias",
-    "encoder.layer.{i}.intermediate.dense.weight": "intermediate.weight",
-    "encoder.layer.{i}.intermediate.dense.bias": "intermediate.bias",
-    "encoder.layer.{i}.output.dense.weight": "output.weight",
-    "encoder.layer.{i}.output.dense.bias": "output.bias",
-    "encoder.layer.{i}.output.LayerNorm.weight": "output_norm.weight",
-    "encoder.layer.{i}.output.LayerNorm.bias": "output_norm.bias",
+    **LAYER_OUTPUT_KEYS,
     "encoder.rel_embeddings.weight": "relative_embeddings",
     "encoder.LayerNorm.weight": "relative_norm.weight",
     "encoder.LayerNorm.bias": "relative_norm.bias",
