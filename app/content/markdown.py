@@ -28,6 +28,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from app.content.figures import figure_problems
+
 __all__ = [
     "CALLOUT_TYPES",
     "Heading",
@@ -41,7 +43,7 @@ __all__ = [
     "slugify",
 ]
 
-CALLOUT_TYPES = ("note", "tip", "warning", "interview")
+CALLOUT_TYPES = ("answer", "note", "tip", "warning", "interview")
 CODE_CSS_CLASS = "highlight"
 _FORMATTER = HtmlFormatter(cssclass=CODE_CSS_CLASS, wrapcode=True)
 # latex2mathml passes unknown commands through as text (``<mi>\foo</mi>``) and turns an alignment
@@ -94,6 +96,8 @@ class Rendered:
     sections: tuple[SectionText, ...]
     word_count: int
     problems: tuple[LineProblem, ...]
+    figures: int = 0  # diagrams (<figure class="diagram"> with an inline SVG)
+    answer_first: bool = False  # the body opens with an ``!!! answer`` callout
 
 
 def _parser() -> MarkdownIt:
@@ -191,6 +195,7 @@ class _Walker:
         self.sections = [SectionText(anchor="", heading="")]
         self.words = 0
         self.level = 1
+        self.figures = 0
 
     def _text(self, text: str) -> None:
         self.sections[-1].parts.append(text)
@@ -207,6 +212,8 @@ class _Walker:
             self._fence(token, span)
         elif token.type == "code_block":
             self._text(token.content)
+        elif token.type == "html_block":
+            self._figure(token, span)
         elif token.type == "admonition_open" and token.meta.get("tag") not in CALLOUT_TYPES:
             allowed = ", ".join(CALLOUT_TYPES)
             self.problems.append(
@@ -221,8 +228,24 @@ class _Walker:
             for child in token.children:
                 self.inline(child, span)
 
+    def _figure(self, token: Token, span: tuple[int, int]) -> None:
+        problems = figure_problems(token.content)
+        self.problems.extend(LineProblem(span[0] + 1, message) for message in problems)
+        if not problems:
+            self.figures += 1
+            caption = re.search(r"<figcaption>(.*?)</figcaption>", token.content, re.S)
+            if caption:
+                self._text(re.sub(r"<[^>]+>", "", caption.group(1)))
+
     def inline(self, token: Token, span: tuple[int, int]) -> None:
-        if token.type in ("text", "code_inline"):
+        if token.type == "html_inline":
+            self.problems.append(
+                LineProblem(
+                    _find_line(self.lines, span, token.content),
+                    f"raw HTML {token.content!r} in text: write Markdown (or `code` for a tag's name)",
+                )
+            )
+        elif token.type in ("text", "code_inline"):
             self._text(token.content)
         elif token.type in ("math_inline", "math_inline_double"):
             self._math(token, span, display=token.type == "math_inline_double")
@@ -300,6 +323,10 @@ def render_markdown(source: str) -> Rendered:
         sections=tuple(s for s in walker.sections if s.anchor or s.text),
         word_count=walker.words,
         problems=tuple(walker.problems),
+        figures=walker.figures,
+        answer_first=bool(tokens)
+        and tokens[0].type == "admonition_open"
+        and tokens[0].meta.get("tag") == "answer",
     )
 
 

@@ -106,3 +106,57 @@ def test_code_css_covers_light_and_dark_themes() -> None:
     assert ".highlight .k " in css
     assert '[data-theme="dark"] .highlight .k ' in css
     assert "@media (prefers-color-scheme: dark)" in css
+
+
+FIGURE = """<figure class="diagram">
+<svg viewBox="0 0 400 120" role="img" xmlns="http://www.w3.org/2000/svg"><title>Two boxes</title>
+<rect class="dg-box" x="10" y="10" width="100" height="40"/><text x="20" y="35">token</text>
+</svg>
+<figcaption>Two boxes, one arrow.</figcaption>
+</figure>
+"""
+
+
+def test_a_diagram_figure_renders_inline_and_is_counted() -> None:
+    rendered = render_markdown(f"Before.\n\n{FIGURE}\nAfter.\n")
+    assert rendered.problems == ()
+    assert rendered.figures == 1
+    assert '<svg viewBox="0 0 400 120" role="img"' in rendered.html
+    assert "Two boxes, one arrow." in " ".join(s.text for s in rendered.sections)
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        (('role="img" ', ""), 'needs role="img"'),
+        (("<title>Two boxes</title>", ""), "needs a <title>"),
+        (("0 0 400 120", "0 0 900 120"), "viewBox width 900"),
+        (('class="dg-box"', 'fill="#ff0000"'), "no colours in the drawing"),
+        (('class="dg-box"', 'style="fill: red"'), "style=…> is not allowed"),
+        (('<text x="20"', '<text font-size="8" x="20"'), "font-size '8' is under 12"),
+        (("</svg>", "<script>alert(1)</script></svg>"), "<script> is not allowed"),
+        (
+            ("<figcaption>Two boxes, one arrow.</figcaption>\n", ""),
+            "one <svg> then one <figcaption>",
+        ),
+        (("</figure>", "</figur>"), "not well-formed XML"),
+    ],
+)
+def test_a_diagram_that_breaks_a_rule_is_reported(change: tuple[str, str], fragment: str) -> None:
+    rendered = render_markdown("Text.\n\n" + FIGURE.replace(*change))
+    assert rendered.figures == 0
+    assert [p.line for p in rendered.problems if fragment in p.message] == [3]
+
+
+def test_raw_html_other_than_a_diagram_is_reported() -> None:
+    problems = render_markdown("Text.\n\n<div>boxed</div>\n\nA <b>bold</b> word.\n").problems
+    assert [p.line for p in problems] == [3, 5, 5]
+    assert "allowed only as a diagram" in problems[0].message
+
+
+def test_an_answer_box_first_is_noticed() -> None:
+    first = render_markdown('!!! answer "In one breath"\n    BERT is an encoder.\n\n## Next\n')
+    assert first.answer_first and first.problems == ()
+    assert '<div class="admonition answer">' in first.html
+    later = render_markdown('Intro.\n\n!!! answer "In one breath"\n    BERT is an encoder.\n')
+    assert not later.answer_first
