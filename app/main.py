@@ -40,7 +40,9 @@ from app.interview import api as interview_api
 from app.interview import pages as interview_pages
 from app.interview.learner_data import InterviewData
 from app.lab import api as lab_api
+from app.lab import demos_api as lab_demos_api
 from app.lab import pages as lab_pages
+from app.lab.demos import Demos, corpus_of
 from app.lab.pool import LabPool
 from app.lab.store import ModelStore
 from app.lessons import api as lessons_api
@@ -85,6 +87,7 @@ ROUTERS = (
     interview_api.router,
     lab_pages.router,
     lab_api.router,
+    lab_demos_api.router,
 )
 
 
@@ -159,6 +162,7 @@ class _Services:
     attempt_writer: AttemptWriter
     lab_store: ModelStore
     lab_pool: LabPool
+    lab_demos: Demos
 
     @classmethod
     def build(
@@ -203,6 +207,11 @@ class _Services:
             ),
             lab_store=lab_store,
             lab_pool=lab_pool,
+            lab_demos=Demos(
+                store=lab_store,
+                corpus=corpus_of(index.sections),
+                cache_dir=settings.data_dir / "tokenizers",
+            ),
         )
 
     def lifespan(

@@ -10,22 +10,24 @@ lab is busy). Everything works without JavaScript; ``static/js/lab.js`` adds a p
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from app.accounts.identity import FormIdentity, PageIdentity
 from app.content import ContentIndex
 from app.encoders.configs import Preset
-from app.errors import InvalidInput, RateLimited
-from app.lab import forms, service
+from app.errors import InvalidInput, RateLimited, Unavailable
+from app.lab import demos_api, forms, service
+from app.lab.demos import Demos
 from app.lab.forms import CompareFields, FormProblem, SweepFields
 from app.lab.pool import LabPool
 from app.lab.requests import Refused
 from app.lab.store import ModelStore
-from app.lab.view import PageState, Server, context, server_of
+from app.lab.view import DemoState, PageState, Server, context, sentence_lines, server_of
 from app.web import ContentDep, render
 
 __all__ = ["router"]
@@ -52,16 +54,17 @@ def _render(
     content: ContentIndex,
     server: Server,
     state: PageState,
-    failed: InvalidInput | RateLimited | None = None,
+    failed: InvalidInput | RateLimited | Unavailable | None = None,
     form: str = "compare",
 ) -> HTMLResponse:
-    """The page; after ``failed``, with its message at ``form`` (422, or 429 with Retry-After)."""
+    """The page; after ``failed``, with its message at ``form`` (422; or 429 or 503, with
+    Retry-After)."""
     status_code, headers = 200, None
     if failed is not None:
         state.error, state.error_form = failed.message, form
         state.error_field = failed.field if isinstance(failed, FormProblem) else None
-        status_code = 429 if isinstance(failed, RateLimited) else 422
-        if isinstance(failed, RateLimited):
+        status_code = failed.status
+        if isinstance(failed, RateLimited | Unavailable):
             headers = {"Retry-After": str(failed.retry_after)}
     page = context(state, server, content)
     return render(request, "lab/lab.html", page, status_code=status_code, headers=headers)
@@ -174,3 +177,111 @@ async def lab_sweep(
         state.sweep_results = await pool.run(lambda: service.sweep(store, checked))
 
     return await _run_and_render(request, content, store, pool, state, "sweep", work)
+
+
+# --- the three demos: tokenize, similarity, int8 ----------------------------------------------
+
+
+async def _demos(request: Request) -> Demos:
+    demos: Demos = request.app.state.lab_demos
+    return demos
+
+
+DemosDep = Annotated[Demos, Depends(_demos)]
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _checked(model: type[M], data: dict[str, object]) -> M:
+    """The form read into the API's request model; its first problem as a 422 message."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "input"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise InvalidInput(f"{where}: {message}") from None
+
+
+async def _demo(
+    request: Request,
+    content: ContentIndex,
+    store: ModelStore,
+    form: str,
+    fill: Callable[[DemoState, str], None],
+    work: Callable[[DemoState], Awaitable[None]],
+) -> HTMLResponse:
+    """One demo form: keep what was typed, run it, render the page at its section."""
+    demo = DemoState()
+    fill(demo, str((await request.form()).get(form, "")))
+    server = await run_in_threadpool(server_of, store)
+    compare = CompareFields(
+        source="text" if server.tokenizer is not None else "length", variants=server.variants
+    )
+    state = PageState(compare, SweepFields(variants=server.variants), demo=demo)
+    try:
+        await work(demo)
+    except (InvalidInput, RateLimited, Unavailable) as exc:
+        return _render(request, content, server, state, exc, form)
+    return _render(request, content, server, state)
+
+
+@router.post("/lab/tokenize", response_class=HTMLResponse)
+async def lab_tokenize(
+    request: Request,
+    identity: FormIdentity,
+    content: ContentDep,
+    store: StoreDep,
+    pool: PoolDep,
+    demos: DemosDep,
+) -> HTMLResponse:
+    def fill(demo: DemoState, value: str) -> None:
+        demo.text = value
+
+    async def work(demo: DemoState) -> None:
+        body = _checked(demos_api.TokenizeIn, {"text": demo.text})
+        demo.tokenized = await pool.run(lambda: demos.tokenize(body.text))
+
+    return await _demo(request, content, store, "text", fill, work)
+
+
+@router.post("/lab/similarity", response_class=HTMLResponse)
+async def lab_similarity(
+    request: Request,
+    identity: FormIdentity,
+    content: ContentDep,
+    store: StoreDep,
+    pool: PoolDep,
+    demos: DemosDep,
+) -> HTMLResponse:
+    def fill(demo: DemoState, value: str) -> None:
+        demo.sentences = value
+
+    async def work(demo: DemoState) -> None:
+        body = _checked(demos_api.SimilarityIn, {"sentences": sentence_lines(demo.sentences)})
+        await run_in_threadpool(demos_api.needs_minilm, demos)
+        demo.matrix = await pool.run(lambda: demos.similarity(body.sentences))
+        demo.matrix_sentences = body.sentences
+
+    return await _demo(request, content, store, "sentences", fill, work)
+
+
+@router.post("/lab/quantize", response_class=HTMLResponse)
+async def lab_quantize(
+    request: Request,
+    identity: FormIdentity,
+    content: ContentDep,
+    store: StoreDep,
+    pool: PoolDep,
+    demos: DemosDep,
+) -> HTMLResponse:
+    def fill(demo: DemoState, value: str) -> None:
+        demo.quantize = value
+
+    async def work(demo: DemoState) -> None:
+        body = _checked(demos_api.QuantizeIn, {"sentences": sentence_lines(demo.quantize)})
+        await run_in_threadpool(demos_api.needs_minilm, demos)
+        demo.quantized = await pool.run(lambda: demos.quantize(body.sentences, runs=body.runs))
+
+    return await _demo(request, content, store, "quantize", fill, work)

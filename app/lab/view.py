@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.content import ContentIndex
@@ -15,6 +15,7 @@ from app.encoders.tokenizer import WordPieceTokenizer
 from app.encoders.variants import ARCHITECTURES, MINILM
 from app.forms import ascii_int
 from app.lab import service, tables
+from app.lab.demos import KINDS, Quantized, Tokenized
 from app.lab.forms import (
     DEFAULT_SEQ_LEN,
     DEFAULT_SWEEP_LENGTHS,
@@ -27,7 +28,63 @@ from app.lab.results import BASELINE, Compared
 from app.lab.store import Built, ModelStore
 from app.lab.timing import MODULE_PASSES, WARMUP
 
-__all__ = ["PageState", "Server", "context", "server_of"]
+__all__ = ["DemoState", "PageState", "Server", "context", "server_of"]
+
+DEFAULT_TOKENIZE_TEXT = "ALBERT's factorised embeddings tokenize unbelievably well, naïvely 😀"
+DEFAULT_SIMILARITY = (
+    "DistilBERT keeps half of BERT's layers.",
+    "The student model has six layers instead of twelve.",
+    "ALBERT shares one set of weights across all layers.",
+    "The weather in Lisbon is warm in September.",
+)
+DEFAULT_QUANTIZE = (
+    "Quantization stores each weight in eight bits.",
+    "DeBERTa separates content and position in attention.",
+)
+
+
+@dataclass
+class DemoState:
+    """The three demo forms as filled in (one sentence per line) and their results."""
+
+    text: str = DEFAULT_TOKENIZE_TEXT
+    sentences: str = "\n".join(DEFAULT_SIMILARITY)
+    quantize: str = "\n".join(DEFAULT_QUANTIZE)
+    tokenized: list[Tokenized] | None = None
+    matrix: list[list[float]] | None = None
+    matrix_sentences: list[str] | None = None
+    quantized: Quantized | None = None
+
+
+def sentence_lines(text: str) -> list[str]:
+    """A textarea's sentences: one per non-empty line."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _heat(value: float) -> int:
+    """A cosine as one of 11 shades (0 for 0 or less, 10 for 1)."""
+    return max(0, min(10, round(value * 10)))
+
+
+def demo_view(demo: DemoState) -> dict[str, Any]:
+    """What the demo sections show: the heat-map's cells with their shades, the int8 ratios."""
+    heat = None
+    if demo.matrix is not None and demo.matrix_sentences is not None:
+        heat = [[(value, _heat(value)) for value in row] for row in demo.matrix]
+    q = demo.quantized
+    return {
+        "demo": demo,
+        "demo_kinds": KINDS,
+        "heat": heat,
+        "int8": None
+        if q is None
+        else {
+            "size_ratio": q.weight_bytes_fp32 / q.weight_bytes_int8,
+            "time_ratio": q.int8_ms / q.fp32_ms if q.fp32_ms else None,
+            "worst": min(q.cosine),
+        },
+    }
+
 
 FIVE = service.FIVE
 
@@ -83,6 +140,7 @@ class PageState:
     result: Compared | None = None
     sweep_results: list[Compared] | None = None
     environment: dict[str, Any] | None = None
+    demo: DemoState = field(default_factory=DemoState)
 
 
 # --- estimates for the progress line ----------------------------------------------------------
@@ -181,4 +239,5 @@ def context(state: PageState, server: Server, content: ContentIndex) -> dict[str
         "result": tables.result_view(state.result, content, focus) if state.result else None,
         "sweep": tables.sweep_view(state.sweep_results) if state.sweep_results else None,
         "environment": tables.environment_view(state.environment) if state.environment else None,
+        **demo_view(state.demo),
     }
