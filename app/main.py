@@ -46,6 +46,7 @@ from app.lab.demos import Demos, corpus_of
 from app.lab.pool import LabPool
 from app.lab.store import ModelStore
 from app.lessons import api as lessons_api
+from app.lessons import glossary
 from app.lessons import pages as lesson_pages
 from app.middleware import MAX_BODY_BYTES, BodyLimit, ResponseHeaders
 from app.migrate import SchemaGate
@@ -72,8 +73,10 @@ GENERATED_CSS = "css/code.css"
 # Every feature's routers, in matching order (pages first: they are what people click).
 ROUTERS = (
     lesson_pages.router,
+    glossary.router,
     health_api.router,
     lessons_api.router,
+    glossary.api_router,
     search_pages.router,
     search_api.router,
     quiz_pages.router,
@@ -193,7 +196,10 @@ class _Services:
                 wait_seconds=settings.queue_timeout,
             ),
             search=SearchIndex(
-                index.sections, {lesson.slug: lesson.title for lesson in index.lessons}
+                index.sections,
+                {lesson.slug: lesson.title for lesson in index.lessons},
+                glossary=index.glossary.terms,
+                questions=index.questions.questions,
             ),
             signer=Signer(secret_key),
             # With several processes, a token revoked in one must stop working in all at once.

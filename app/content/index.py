@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from app.content.glossary import Glossary
 from app.content.questions import QuestionBank
 from app.errors import NotFound
 
@@ -71,9 +72,15 @@ class Lesson:
 class ContentIndex:
     """Lessons in reading order, looked up by slug."""
 
-    def __init__(self, lessons: tuple[Lesson, ...], questions: QuestionBank | None = None) -> None:
+    def __init__(
+        self,
+        lessons: tuple[Lesson, ...],
+        questions: QuestionBank | None = None,
+        glossary: Glossary | None = None,
+    ) -> None:
         self.lessons = tuple(sorted(lessons, key=lambda lesson: lesson.order))
         self.questions = questions if questions is not None else QuestionBank(())
+        self.glossary = glossary if glossary is not None else Glossary((), {}, Path("glossary"))
         self._by_slug: Mapping[str, Lesson] = MappingProxyType(
             {lesson.slug: lesson for lesson in self.lessons}
         )

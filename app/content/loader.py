@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from app.content.formulas import Formulas
 from app.content.frontmatter import FrontMatterError, split_front_matter
+from app.content.glossary import glossary_problems, read_glossary
 from app.content.index import ContentIndex, Lesson, Section, Source, TocEntry
-from app.content.markdown import Rendered, render_markdown
+from app.content.markdown import Rendered, TermLinker, render_markdown
 from app.content.problems import ContentInvalid, Problem
 from app.content.questions import load_questions
 
@@ -90,7 +91,7 @@ class _Read:
     problems: list[Problem]
 
 
-def _read_lesson(path: Path, slug: str) -> _Read:
+def _read_lesson(path: Path, slug: str, linker: TermLinker | None = None) -> _Read:
     shown = _display(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -100,7 +101,7 @@ def _read_lesson(path: Path, slug: str) -> _Read:
         front = split_front_matter(text)
     except FrontMatterError as exc:
         return _Read(None, None, [Problem(shown, exc.line, exc.message)])
-    rendered = render_markdown(front.body)
+    rendered = render_markdown(front.body, glossary=linker)
     anchors = frozenset(h.anchor for h in rendered.headings)
     problems = [Problem(shown, front.body_line + p.line - 1, p.message) for p in rendered.problems]
     try:
@@ -159,7 +160,7 @@ def _to_lesson(draft: _Draft) -> Lesson:
 
 
 def _collect(
-    content_dir: Path,
+    content_dir: Path, linker: TermLinker | None = None
 ) -> tuple[list[_Draft], dict[str, frozenset[str] | None], list[Problem]]:
     """Drafts that are usable, the anchors of every lesson file (None: body unreadable), problems."""
     lessons_dir = content_dir / "lessons"
@@ -177,7 +178,7 @@ def _collect(
                 )
             )
             continue
-        read = _read_lesson(path, match["slug"])
+        read = _read_lesson(path, match["slug"], linker)
         problems += read.problems
         anchors.setdefault(match["slug"], read.anchors)
         if read.draft is not None:
@@ -222,16 +223,20 @@ def check_content(
 ) -> tuple[ContentIndex | None, list[Problem]]:
     """Load and validate; the index is None when any problem was found. ``formulas`` is the table
     calculated questions may name (the quiz's ``FORMULAS``)."""
-    drafts, anchors, problems = _collect(content_dir)
+    glossary, problems = read_glossary(content_dir, _display)
+    linker = TermLinker(glossary.linkable()) if len(glossary) else None
+    drafts, anchors, found = _collect(content_dir, linker)
+    problems += found
     unique, found = _uniqueness_problems(drafts)
     problems += found
     for draft in unique:
         problems.extend(_link_problems(draft, anchors))
+    problems.extend(glossary_problems(glossary, anchors))
     bank, question_problems = load_questions(content_dir / "questions", anchors, _display, formulas)
     problems += question_problems
     if problems:
         return None, sorted(problems)
-    return ContentIndex(tuple(_to_lesson(draft) for draft in unique), bank), []
+    return ContentIndex(tuple(_to_lesson(draft) for draft in unique), bank, glossary), []
 
 
 def load_content(content_dir: Path, *, formulas: Formulas) -> ContentIndex:

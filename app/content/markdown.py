@@ -17,6 +17,7 @@ from typing import Any
 from latex2mathml.converter import convert as latex_to_mathml
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
 from mdit_py_plugins.admon import admon_plugin
@@ -37,6 +38,7 @@ __all__ = [
     "Link",
     "Rendered",
     "SectionText",
+    "TermLinker",
     "pygments_css",
     "render_fragment",
     "render_markdown",
@@ -100,6 +102,78 @@ class Rendered:
     answer_first: bool = False  # the body opens with an ``!!! answer`` callout
 
 
+class TermLinker:
+    """Links the first mention of each glossary term in a document to ``/glossary#<id>``.
+
+    ``terms`` are (spelling, id, definition) triples. A spelling with a capital letter matches
+    exactly ("MLM", "ALBERT"); one in lower case matches in any case ("attention mask"). Text in
+    headings, links and code is left alone; longer spellings win ("byte-level BPE" over "BPE").
+    """
+
+    def __init__(self, terms: Sequence[tuple[str, str, str]]) -> None:
+        self._by_spelling = {spelling.lower(): (spelling, id_, d) for spelling, id_, d in terms}
+        spellings = sorted(self._by_spelling, key=len, reverse=True)
+        alternatives = "|".join(re.escape(s) for s in spellings) or r"(?!x)x"
+        self._pattern = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+
+    def link(self, children: list[Token], linked: set[str]) -> list[Token]:
+        out: list[Token] = []
+        depth = 0
+        for child in children:
+            if child.type == "link_open":
+                depth += 1
+            elif child.type == "link_close":
+                depth -= 1
+            if child.type != "text" or depth > 0:
+                out.append(child)
+                continue
+            out.extend(self._split(child.content, linked))
+        return out
+
+    def _split(self, text: str, linked: set[str]) -> list[Token]:
+        pieces: list[Token] = []
+        start = 0
+        for match in self._pattern.finditer(text):
+            spelling, term_id, definition = self._by_spelling[match.group().lower()]
+            if term_id in linked or (spelling != spelling.lower() and match.group() != spelling):
+                continue
+            linked.add(term_id)
+            if match.start() > start:
+                pieces.append(_text_token(text[start : match.start()]))
+            opening = Token("link_open", "a", 1)
+            opening.attrs = {
+                "href": f"/glossary#{term_id}",
+                "class": "glossary-link",
+                "title": definition if len(definition) <= 200 else definition[:199] + "…",
+            }
+            pieces += [opening, _text_token(match.group()), Token("link_close", "a", -1)]
+            start = match.end()
+        if start < len(text) or not pieces:
+            pieces.append(_text_token(text[start:]))
+        return pieces
+
+
+def _text_token(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def _link_glossary_terms(state: StateCore) -> None:
+    linker = state.env.get("glossary")
+    if not isinstance(linker, TermLinker):
+        return
+    linked: set[str] = state.env.setdefault("glossary_linked", set())
+    in_heading = False
+    for token in state.tokens:
+        if token.type == "heading_open":
+            in_heading = True
+        elif token.type == "heading_close":
+            in_heading = False
+        elif token.type == "inline" and token.children and not in_heading:
+            token.children = linker.link(token.children, linked)
+
+
 def _parser() -> MarkdownIt:
     md = (
         MarkdownIt("commonmark", {"typographer": False})
@@ -109,6 +183,7 @@ def _parser() -> MarkdownIt:
         .use(admon_plugin)
         .use(dollarmath_plugin, allow_space=True, allow_digits=False, double_inline=True)
     )
+    md.core.ruler.push("glossary_links", _link_glossary_terms)
     for name in ("math_inline", "math_inline_double", "math_block", "math_block_label"):
         md.add_render_rule(name, _render_precomputed)
     md.add_render_rule("fence", _render_precomputed)
@@ -309,13 +384,15 @@ class _Walker:
             )
 
 
-def render_markdown(source: str) -> Rendered:
-    """Render ``source`` (a Markdown body, no front matter) and report what is wrong with it."""
-    tokens = _MD.parse(source)
+def render_markdown(source: str, *, glossary: TermLinker | None = None) -> Rendered:
+    """Render ``source`` (a Markdown body, no front matter) and report what is wrong with it;
+    with ``glossary``, the first mention of each term links to its entry."""
+    env: dict[str, Any] = {"glossary": glossary} if glossary is not None else {}
+    tokens = _MD.parse(source, env)
     walker = _Walker(source)
     for index in range(len(tokens)):
         walker.block(tokens, index)
-    body_html = _MD.renderer.render(tokens, _MD.options, {})
+    body_html = _MD.renderer.render(tokens, _MD.options, env)
     return Rendered(
         html=body_html,
         headings=tuple(walker.headings),

@@ -113,21 +113,28 @@ def quiz_question(
     rng: RngDep,
     now: NowDep,
     after: str | None = None,
+    question: str | None = None,
 ) -> HTMLResponse:
+    """The next question of the lesson; ``?question=<id>`` asks that one (a search hit links so)."""
     slug, title = _lesson_or_mixed(content, lesson)
-    question = service.draw(
-        session,
-        bank=content.questions,
-        identity=identity,
-        lesson=slug,
-        rng=rng,
-        now=now,
-        exclude=after,
-    )
-    order = service.shuffled_order(question, rng)
-    seed = calculated.new_seed(rng) if question.compute else None
+    if question:
+        asked = content.questions.get(question)
+        if asked is None or (slug is not None and asked.lesson != slug):
+            raise NotFound(f"The {title} quiz has no question '{question}'.")
+    else:
+        asked = service.draw(
+            session,
+            bank=content.questions,
+            identity=identity,
+            lesson=slug,
+            rng=rng,
+            now=now,
+            exclude=after,
+        )
+    order = service.shuffled_order(asked, rng)
+    seed = calculated.new_seed(rng) if asked.compute else None
     return _question_page(
-        request, question=question, lesson=lesson, title=title, order=order, seed=seed
+        request, question=asked, lesson=lesson, title=title, order=order, seed=seed
     )
 
 

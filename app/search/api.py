@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.api import problem_responses
 from app.search.index import MAX_QUERY_LENGTH, SearchIndex
@@ -21,9 +21,12 @@ QueryParam = Annotated[
 
 
 class SearchResult(BaseModel):
-    lesson: str
+    kind: Literal["section", "glossary", "question"] = Field(
+        description="a lesson section, a glossary term or a question (by its prompt)"
+    )
+    lesson: str = Field(description="the lesson it belongs to (a term: the lesson teaching it)")
     lesson_title: str
-    anchor: str
+    anchor: str = Field(description="the section's anchor, the term's id or the question's id")
     heading: str
     heading_html: str
     snippet_html: str
@@ -36,12 +39,17 @@ class SearchResponse(BaseModel):
     results: list[SearchResult]
 
 
-@router.get("", summary="Search lesson sections", responses=problem_responses(422))
+@router.get(
+    "",
+    summary="Search lesson sections, glossary terms and questions",
+    responses=problem_responses(422),
+)
 async def search_api(request: Request, q: QueryParam = "") -> SearchResponse:
     index: SearchIndex = request.app.state.search
     hits = index.search(q)
     results = [
         SearchResult(
+            kind=h.kind,
             lesson=h.lesson_slug,
             lesson_title=h.lesson_title,
             anchor=h.anchor,

@@ -1,4 +1,5 @@
-"""An in-memory SQLite FTS5 index over lesson sections, built once from the content index.
+"""An in-memory SQLite FTS5 index over lesson sections, glossary terms and questions, built
+once from the content index.
 
 It lives in its own in-memory database, so it works the same whatever the main database is.
 """
@@ -12,10 +13,12 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from app.content.glossary import Term
 from app.content.index import Section
+from app.content.questions import Question
 from app.errors import InvalidInput
 
-__all__ = ["MAX_QUERY_LENGTH", "SearchHit", "SearchIndex", "to_fts_query"]
+__all__ = ["KINDS", "MAX_QUERY_LENGTH", "SearchHit", "SearchIndex", "to_fts_query"]
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
@@ -24,19 +27,32 @@ _OPEN, _CLOSE = "\x02", "\x03"
 _TERM = re.compile(r"\w+", re.UNICODE)
 
 
+_TAGS = re.compile(r"<[^>]+>")
+KINDS = ("section", "glossary", "question")
+
+
 @dataclass(frozen=True)
 class SearchHit:
     lesson_slug: str
     lesson_title: str
-    anchor: str
+    anchor: str  # a section's anchor; a glossary term's id; a question's id
     heading: str
     snippet_html: str  # escaped text with <mark> around matches
     heading_html: str
+    kind: str = "section"  # or "glossary", "question"
 
     @property
     def url(self) -> str:
+        if self.kind == "glossary":
+            return f"/glossary#{self.anchor}"
+        if self.kind == "question":
+            return f"/quiz/{self.lesson_slug}?question={self.anchor}"
         base = f"/lessons/{self.lesson_slug}"
         return f"{base}#{self.anchor}" if self.anchor else base
+
+
+def _plain(markup: str) -> str:
+    return " ".join(html.unescape(_TAGS.sub(" ", markup)).split())
 
 
 def _marked(text: str) -> str:
@@ -59,41 +75,73 @@ def to_fts_query(query: str) -> str:
 
 
 class SearchIndex:
-    def __init__(self, sections: Iterable[Section], lesson_titles: dict[str, str]) -> None:
+    def __init__(
+        self,
+        sections: Iterable[Section],
+        lesson_titles: dict[str, str],
+        *,
+        glossary: Iterable[Term] = (),
+        questions: Iterable[Question] = (),
+    ) -> None:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
         self._db.execute(
             "CREATE VIRTUAL TABLE sections USING fts5("
             "slug UNINDEXED, anchor UNINDEXED, lesson_title UNINDEXED, title UNINDEXED, "
-            "heading, body, tokenize = 'porter unicode61')"
+            "kind UNINDEXED, heading, body, tokenize = 'porter unicode61')"
         )
         # A lesson's opening text has no heading of its own: its title is searched as body text,
         # so a word in the title does not outrank the section that is actually about it.
-        self._db.executemany(
-            "INSERT INTO sections VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    s.lesson_slug,
-                    s.anchor,
-                    lesson_titles[s.lesson_slug],
-                    s.heading,
-                    s.heading if s.anchor else "",
-                    s.text if s.anchor else f"{s.heading}. {s.text}",
-                )
-                for s in sections
-            ],
-        )
+        rows = [
+            (
+                s.lesson_slug,
+                s.anchor,
+                lesson_titles[s.lesson_slug],
+                s.heading,
+                "section",
+                s.heading if s.anchor else "",
+                s.text if s.anchor else f"{s.heading}. {s.text}",
+            )
+            for s in sections
+        ]
+        # A term is found by its name and aliases (as a heading) and its definition.
+        rows += [
+            (
+                t.lesson_slug,
+                t.id,
+                "Glossary",
+                t.term,
+                "glossary",
+                " ".join(t.spellings),
+                t.definition_text,
+            )
+            for t in glossary
+        ]
+        # A question by its prompt, never its answer.
+        rows += [
+            (
+                q.lesson,
+                q.id,
+                lesson_titles.get(q.lesson, q.lesson),
+                "Question",
+                "question",
+                "",
+                _plain(q.prompt_html),
+            )
+            for q in questions
+        ]
+        self._db.executemany("INSERT INTO sections VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         self._db.commit()
 
     def search(self, query: str, *, limit: int = 20) -> list[SearchHit]:
         """Sections matching every word of ``query``, best first (BM25, headings weigh most)."""
         fts = to_fts_query(query)
         sql = (
-            "SELECT slug, anchor, lesson_title, title, "
-            f"snippet(sections, 5, '{_OPEN}', '{_CLOSE}', '…', 28), "
-            f"highlight(sections, 4, '{_OPEN}', '{_CLOSE}') "
+            "SELECT slug, anchor, lesson_title, title, kind, "
+            f"snippet(sections, 6, '{_OPEN}', '{_CLOSE}', '…', 28), "
+            f"highlight(sections, 5, '{_OPEN}', '{_CLOSE}') "
             "FROM sections WHERE sections MATCH ? "
-            "ORDER BY bm25(sections, 0, 0, 0, 0, 6.0, 1.0) LIMIT ?"
+            "ORDER BY bm25(sections, 0, 0, 0, 0, 0, 6.0, 1.0) LIMIT ?"
         )
         with self._lock:
             rows = self._db.execute(sql, (fts, limit)).fetchall()
@@ -104,7 +152,14 @@ class SearchIndex:
                 anchor=anchor,
                 heading=heading,
                 snippet_html=_marked(snippet),
-                heading_html=_marked(heading_marked) if anchor else html.escape(heading),
+                heading_html=_heading_html(kind, anchor, heading, heading_marked),
+                kind=kind,
             )
-            for slug, anchor, title, heading, snippet, heading_marked in rows
+            for slug, anchor, title, heading, kind, snippet, heading_marked in rows
         ]
+
+
+def _heading_html(kind: str, anchor: str, heading: str, marked: str) -> str:
+    """A section's heading marked where it matched; a term's name or "Question" as they are
+    (a term's searched heading column also holds its aliases)."""
+    return _marked(marked) if kind == "section" and anchor else html.escape(heading)

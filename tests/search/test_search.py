@@ -92,9 +92,11 @@ def test_search_page_overlong_query_says_why(client: TestClient) -> None:
 def test_search_api(client: TestClient) -> None:
     body = client.get("/api/v1/search", params={"q": "dynamic masking"}).json()
     assert body["count"] == len(body["results"]) > 0
-    top = body["results"][0]
-    assert top["lesson"] == "roberta"
-    assert top["url"] == "/lessons/roberta#dynamic-masking"
+    top = body["results"][0]  # the term's definition first, then the section teaching it
+    assert (top["kind"], top["url"]) == ("glossary", "/glossary#dynamic-masking")
+    section = next(r for r in body["results"] if r["kind"] == "section")
+    assert section["lesson"] == "roberta"
+    assert section["url"] == "/lessons/roberta#dynamic-masking"
 
 
 @pytest.mark.parametrize("query", ["", "x" * 500, "***", '"'])
@@ -111,3 +113,22 @@ def test_search_api_bad_query_is_422_problem(client: TestClient, query: str) -> 
 def test_odd_queries_never_fail(client: TestClient, query: str) -> None:
     assert client.get("/api/v1/search", params={"q": query}).status_code == 200
     assert client.get("/search", params={"q": query}).status_code == 200
+
+
+def test_search_finds_glossary_terms_and_questions_with_their_links(client: TestClient) -> None:
+    body = client.get("/api/v1/search", params={"q": "sentence order"}).json()
+    kinds = {r["kind"] for r in body["results"]}
+    assert kinds == {"section", "glossary", "question"}
+    term = next(r for r in body["results"] if r["kind"] == "glossary")
+    assert term["url"] == "/glossary#sop" and term["heading"] == "sentence-order prediction"
+    question = next(r for r in body["results"] if r["kind"] == "question")
+    assert question["url"] == f"/quiz/{question['lesson']}?question={question['anchor']}"
+    page = client.get(question["url"])
+    assert page.status_code == 200
+    assert f'name="question_id" value="{question["anchor"]}"' in page.text
+
+
+def test_a_question_link_to_another_lesson_or_an_unknown_id_is_404(client: TestClient) -> None:
+    assert client.get("/quiz/bert?question=albert-sop-negatives").status_code == 404
+    missing = client.get("/quiz/albert?question=no-such-question")
+    assert missing.status_code == 404 and "no question" in missing.text
