@@ -12,6 +12,7 @@ Designs: ``keywords`` (the keyword grader: acceptable when half the key points' 
 (``app/quiz/judge.py``: similarity plus negation, direction, numbers and misconceptions).
 
     .venv/bin/python bench/grader.py [--design judge] [--show-misses] [--calibrate] [--misses]
+        [--lesson SLUG ...]
 
 ``--calibrate`` chooses each question's own thresholds (``judge: {cover, accept_share}`` in its
 YAML) from a grid, on its samples: the most agreement, a wrong answer accepted counting as two
@@ -199,12 +200,19 @@ def main() -> None:
     parser.add_argument(
         "--misses", action="store_true", help="print tests/content/judge_misses.txt's lines"
     )
+    parser.add_argument(
+        "--lesson", action="append", help="only this lesson's questions (repeatable)"
+    )
     args = parser.parse_args()
     settings = Settings()
     content = load_content(settings.content_dir, formulas=FORMULAS)
     bank = content.questions
     every = [q for slug in bank.lessons for q in bank.for_lesson(slug)]
-    questions = [q for q in every if q.type == "open" and q.samples]
+    questions = [
+        q
+        for q in every
+        if q.type == "open" and q.samples and (not args.lesson or q.lesson in args.lesson)
+    ]
     print(
         f"{sum(len(q.samples) for q in questions)} labelled samples on {len(questions)} open questions"
     )
