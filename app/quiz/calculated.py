@@ -74,6 +74,11 @@ def extra_vocabulary_params(V_old: int, V_new: int, H: int) -> int:
     return cost.embedding_table_params(V_new - V_old, H)
 
 
+def token_embedding_params(V: int, H: int) -> int:
+    """The token-embedding table of a vocabulary of V entries at width H: V * H."""
+    return cost.embedding_table_params(V, H)
+
+
 def layer_flops(n: int, H: int, I: int) -> int:  # noqa: E741
     """One layer on n tokens: projections + attention + feed-forward, 8nH^2 + 4n^2H + 4nHI."""
     return cost.projection_flops(n, H) + cost.attention_flops(n, H) + cost.ffn_flops(n, H, I)
@@ -118,6 +123,7 @@ _FUNCTIONS: tuple[Callable[..., float], ...] = (
     shared_layers_saving,
     removed_layers_params,
     extra_vocabulary_params,
+    token_embedding_params,
     layer_flops,
     attention_flops_percent,
     deberta_relative_flops,
