@@ -94,6 +94,11 @@ def deberta_relative_flops(n: int, rows: int, H: int) -> int:
     return cost.relative_projection_flops(rows, H) + cost.relative_attention_flops(n, rows, H)
 
 
+def int8_saving_bytes(P: int) -> int:
+    """Bytes saved by storing P weights in int8 (1 byte) instead of float32 (4 bytes): 4P - P = 3P."""
+    return 4 * P - P
+
+
 # --- The table ----------------------------------------------------------------------------------
 
 
@@ -127,6 +132,7 @@ _FUNCTIONS: tuple[Callable[..., float], ...] = (
     layer_flops,
     attention_flops_percent,
     deberta_relative_flops,
+    int8_saving_bytes,
 )
 FORMULAS: dict[str, Formula] = {f.__name__: Formula(f) for f in _FUNCTIONS}
 
