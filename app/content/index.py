@@ -59,6 +59,8 @@ class Lesson:
     sections: tuple[Section, ...]
     word_count: int
     path: Path
+    figures: int = 0  # inline SVG diagrams
+    answer_first: bool = False  # opens with an ``!!! answer`` box
 
     @property
     def reading_minutes(self) -> int:

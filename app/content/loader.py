@@ -156,6 +156,8 @@ def _to_lesson(draft: _Draft) -> Lesson:
         ),
         word_count=rendered.word_count,
         path=draft.path,
+        figures=rendered.figures,
+        answer_first=rendered.answer_first,
     )
 
 
