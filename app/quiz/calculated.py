@@ -89,6 +89,11 @@ def attention_flops_percent(n: int, H: int, I: int) -> float:  # noqa: E741
     return 100 * cost.attention_flops(n, H) / layer_flops(n, H, I)
 
 
+def attention_crossover_length(H: int, I: int) -> int:  # noqa: E741
+    """Tokens at which one layer's n^2 term equals the rest, 4n^2H = 8nH^2 + 4nHI: n = 2H + I."""
+    return 2 * H + I
+
+
 def deberta_relative_flops(n: int, rows: int, H: int) -> int:
     """DeBERTa's extra work per layer: project the rows (4rH^2) and score c2p and p2c (4nrH)."""
     return cost.relative_projection_flops(rows, H) + cost.relative_attention_flops(n, rows, H)
@@ -131,6 +136,7 @@ _FUNCTIONS: tuple[Callable[..., float], ...] = (
     token_embedding_params,
     layer_flops,
     attention_flops_percent,
+    attention_crossover_length,
     deberta_relative_flops,
     int8_saving_bytes,
 )
