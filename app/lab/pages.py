@@ -209,12 +209,12 @@ async def _demo(
     content: ContentIndex,
     store: ModelStore,
     form: str,
-    fill: Callable[[DemoState, str], None],
     work: Callable[[DemoState], Awaitable[None]],
 ) -> HTMLResponse:
-    """One demo form: keep what was typed, run it, render the page at its section."""
+    """One demo form: keep what was typed (the form field ``form`` is the DemoState field of the
+    same name), run it, render the page at its section."""
     demo = DemoState()
-    fill(demo, str((await request.form()).get(form, "")))
+    setattr(demo, form, str((await request.form()).get(form, "")))
     server = await run_in_threadpool(server_of, store)
     compare = CompareFields(
         source="text" if server.tokenizer is not None else "length", variants=server.variants
@@ -236,14 +236,11 @@ async def lab_tokenize(
     pool: PoolDep,
     demos: DemosDep,
 ) -> HTMLResponse:
-    def fill(demo: DemoState, value: str) -> None:
-        demo.text = value
-
     async def work(demo: DemoState) -> None:
         body = _checked(demos_api.TokenizeIn, {"text": demo.text})
         demo.tokenized = await pool.run(lambda: demos.tokenize(body.text))
 
-    return await _demo(request, content, store, "text", fill, work)
+    return await _demo(request, content, store, "text", work)
 
 
 @router.post("/lab/similarity", response_class=HTMLResponse)
@@ -255,16 +252,13 @@ async def lab_similarity(
     pool: PoolDep,
     demos: DemosDep,
 ) -> HTMLResponse:
-    def fill(demo: DemoState, value: str) -> None:
-        demo.sentences = value
-
     async def work(demo: DemoState) -> None:
         body = _checked(demos_api.SimilarityIn, {"sentences": sentence_lines(demo.sentences)})
         await run_in_threadpool(demos_api.needs_minilm, demos)
         demo.matrix = await pool.run(lambda: demos.similarity(body.sentences))
         demo.matrix_sentences = body.sentences
 
-    return await _demo(request, content, store, "sentences", fill, work)
+    return await _demo(request, content, store, "sentences", work)
 
 
 @router.post("/lab/quantize", response_class=HTMLResponse)
@@ -276,12 +270,9 @@ async def lab_quantize(
     pool: PoolDep,
     demos: DemosDep,
 ) -> HTMLResponse:
-    def fill(demo: DemoState, value: str) -> None:
-        demo.quantize = value
-
     async def work(demo: DemoState) -> None:
         body = _checked(demos_api.QuantizeIn, {"sentences": sentence_lines(demo.quantize)})
         await run_in_threadpool(demos_api.needs_minilm, demos)
         demo.quantized = await pool.run(lambda: demos.quantize(body.sentences, runs=body.runs))
 
-    return await _demo(request, content, store, "quantize", fill, work)
+    return await _demo(request, content, store, "quantize", work)

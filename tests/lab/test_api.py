@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from app.encoders.configs import config_for
 from app.lab import service
 from app.main import create_app
 from tests.lab import needs
-from tests.live import live_server
+from tests.lab.busy import full_lab
 
 FIVE = ["bert", "roberta", "distilbert", "albert", "deberta"]
 
@@ -214,31 +213,16 @@ def test_text_is_tokenised_with_wordpiece_for_every_variant(migrated: Settings) 
 
 def test_a_full_pool_answers_429_and_pages_keep_answering(tmp_path: Path) -> None:
     """One worker, no queue: while a long run holds it, the next run is refused at once."""
-    env = {"BERTPREP_LAB_WORKERS": "1", "BERTPREP_LAB_QUEUE": "0", "BERTPREP_LAB_PRELOAD": "false"}
-    with live_server(tmp_path / "data", extra_env=env) as base:
-        heavy = {"variant": "bert", "preset": "tiny", "seq_len": 512, "runs": 20}
-        results: list[httpx.Response] = []
-        worker = threading.Thread(
-            target=lambda: results.append(
-                httpx.post(base + "/api/v1/lab/run", json=heavy, timeout=120)
-            )
-        )
-        worker.start()
-        for _ in range(600):  # until the heavy run holds the only slot
-            if httpx.get(base + "/api/v1/lab/variants").json()["pool"]["busy"] == 1:
-                break
-            threading.Event().wait(0.02)
+    with full_lab(tmp_path / "data") as base:
         refused = httpx.post(
             base + "/api/v1/lab/run", json={"variant": "bert", "seq_len": 4, "runs": 1}
         )
         lesson = httpx.get(base + "/lessons/albert", timeout=10)
-        worker.join()
     assert refused.status_code == 429, refused.text
     assert int(refused.headers["retry-after"]) >= 1
     assert refused.headers["content-type"] == "application/problem+json"
     assert "busy" in refused.json()["detail"]
     assert lesson.status_code == 200
-    assert results and results[0].status_code == 200
 
 
 def test_left_out_runs_shrink_to_fit_the_work_limit_and_explicit_ones_do_not(

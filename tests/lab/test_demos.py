@@ -4,7 +4,6 @@ the JSON API and the /lab page, with their limits."""
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from app.encoders.configs import Preset, config_for
 from app.lab.demos import Demos
 from app.lab.store import ModelStore
 from app.main import create_app
-from tests.live import live_server
+from tests.lab.busy import full_lab
 
 # --- int8, pure -------------------------------------------------------------------------------
 
@@ -195,26 +194,8 @@ def test_int8_minilm_is_four_times_smaller_nearly_the_same_and_timed(
 
 
 def test_a_full_pool_refuses_the_demos_with_429(tmp_path: Path) -> None:
-    env = {
-        "BERTPREP_LAB_WORKERS": "1",
-        "BERTPREP_LAB_QUEUE": "0",
-        "BERTPREP_LAB_PRELOAD": "false",
-    }
-    with live_server(tmp_path / "data", extra_env=env) as base:
-        heavy = {"variant": "bert", "preset": "tiny", "seq_len": 512, "runs": 20}
-        results: list[httpx.Response] = []
-        worker = threading.Thread(
-            target=lambda: results.append(
-                httpx.post(base + "/api/v1/lab/run", json=heavy, timeout=120)
-            )
-        )
-        worker.start()
-        for _ in range(600):
-            if httpx.get(base + "/api/v1/lab/variants").json()["pool"]["busy"] == 1:
-                break
-            threading.Event().wait(0.02)
+    with full_lab(tmp_path / "data") as base:
         refused = httpx.post(base + "/api/v1/lab/tokenize", json={"text": "busy?"})
-        worker.join()
     assert refused.status_code == 429, refused.text
     assert int(refused.headers["retry-after"]) >= 1
     assert "busy" in refused.json()["detail"]
