@@ -10,8 +10,8 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from app.api import problem_responses
 from app.errors import Unavailable
+from app.lab.api import lab_pool
 from app.lab.demos import Demos, Quantized, Tokenized
-from app.lab.pool import LabPool
 
 __all__ = [
     "MAX_DEMO_TEXT",
@@ -34,11 +34,6 @@ MAX_QUANTIZE_RUNS = 20
 def demos_of(request: Request) -> Demos:
     demos: Demos = request.app.state.lab_demos
     return demos
-
-
-def _pool(request: Request) -> LabPool:
-    pool: LabPool = request.app.state.lab_pool
-    return pool
 
 
 def _not_blank(text: str) -> str:
@@ -149,7 +144,7 @@ def needs_minilm(demos: Demos) -> None:
 )
 async def tokenize(body: TokenizeIn, request: Request) -> TokenizeOut:
     demos = demos_of(request)
-    result = await _pool(request).run(lambda: demos.tokenize(body.text))
+    result = await lab_pool(request).run(lambda: demos.tokenize(body.text))
     return TokenizeOut(tokenizers=[_tokenized(t) for t in result])
 
 
@@ -161,7 +156,7 @@ async def tokenize(body: TokenizeIn, request: Request) -> TokenizeOut:
 async def similarity(body: SimilarityIn, request: Request) -> SimilarityOut:
     demos = demos_of(request)
     needs_minilm(demos)
-    matrix = await _pool(request).run(lambda: demos.similarity(body.sentences))
+    matrix = await lab_pool(request).run(lambda: demos.similarity(body.sentences))
     return SimilarityOut(sentences=body.sentences, matrix=matrix)
 
 
@@ -173,5 +168,5 @@ async def similarity(body: SimilarityIn, request: Request) -> SimilarityOut:
 async def quantize(body: QuantizeIn, request: Request) -> QuantizeOut:
     demos = demos_of(request)
     needs_minilm(demos)
-    result = await _pool(request).run(lambda: demos.quantize(body.sentences, runs=body.runs))
+    result = await lab_pool(request).run(lambda: demos.quantize(body.sentences, runs=body.runs))
     return _quantized(result)
