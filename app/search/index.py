@@ -113,7 +113,7 @@ class SearchIndex:
                 t.term,
                 "glossary",
                 " ".join(t.spellings),
-                t.definition_text,
+                f"{t.term}: {t.definition_text}",  # the snippet marks the term too
             )
             for t in glossary
         ]

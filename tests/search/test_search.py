@@ -47,12 +47,10 @@ def test_bad_queries_are_explained(query: str, message: str) -> None:
 
 def test_disentangled_finds_the_deberta_section_highlighted(index: SearchIndex) -> None:
     hits = index.search("disentangled")
-    assert hits[0].lesson_slug == "deberta"
-    assert hits[0].url.startswith("/lessons/deberta")
-    assert (
-        "<mark>Disentangled</mark>" in hits[0].heading_html
-        or "<mark>disentangled</mark>" in hits[0].snippet_html.lower()
-    )
+    urls = [hit.url for hit in hits[:3]]  # headings that name it come first
+    assert "/lessons/deberta#disentangled-attention" in urls
+    hit = hits[urls.index("/lessons/deberta#disentangled-attention")]
+    assert "<mark>Disentangled</mark>" in hit.heading_html
 
 
 def test_heading_matches_rank_first(index: SearchIndex) -> None:
@@ -94,9 +92,8 @@ def test_search_api(client: TestClient) -> None:
     assert body["count"] == len(body["results"]) > 0
     top = body["results"][0]  # the term's definition first, then the section teaching it
     assert (top["kind"], top["url"]) == ("glossary", "/glossary#dynamic-masking")
-    section = next(r for r in body["results"] if r["kind"] == "section")
-    assert section["lesson"] == "roberta"
-    assert section["url"] == "/lessons/roberta#dynamic-masking"
+    sections = [r["url"] for r in body["results"] if r["kind"] == "section"][:3]
+    assert "/lessons/roberta#dynamic-masking" in sections
 
 
 @pytest.mark.parametrize("query", ["", "x" * 500, "***", '"'])
