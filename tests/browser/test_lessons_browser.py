@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -67,12 +68,14 @@ def test_search_from_the_header_and_keyboard_skip_link(
     page.fill("#site-search", "disentangled")
     page.press("#site-search", "Enter")
     page.wait_for_url("**/search?q=disentangled")
-    first = page.locator(".search-hit").first
-    assert "DeBERTa" in first.inner_text()
+    first = page.locator(".search-hit").first  # the glossary term, then the sections
+    assert "disentangled attention" in first.inner_text()
     assert first.locator("mark").count() >= 1
     page.screenshot(path=str(artifacts / "search.png"), full_page=False)
     first.locator("a").click()
-    page.wait_for_url("**/lessons/deberta#*")
+    page.wait_for_url("**/glossary#disentangled-attention")
+    page.get_by_role("link", name=re.compile("DeBERTa.*Disentangled attention")).click()
+    page.wait_for_url("**/lessons/deberta#disentangled-attention")
     page.close()
 
 
