@@ -58,6 +58,12 @@ def figure_problems(html_block: str) -> list[str]:
         problems.append("the <figcaption> is empty: say what the diagram shows")
     if svg is None:
         return problems
+    return problems + _drawing_problems(svg)
+
+
+def _drawing_problems(svg: ET.Element) -> list[str]:
+    """The rules for the ``<svg>`` itself: accessible, phone-readable, themed, inert."""
+    problems: list[str] = []
     if svg.get("xmlns") not in (None, "http://www.w3.org/2000/svg") and not svg.tag.startswith(
         _SVG
     ):

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from app.content.markdown import render_fragment
+from app.content.markdown import LineProblem, render_fragment
 from app.content.problems import Problem
 
 __all__ = [
@@ -96,6 +96,32 @@ def _line(node: yaml.Node, index: int, key: str | None = None) -> int:
     return int(item.start_mark.line) + 1
 
 
+def _taken_spellings(entry: _TermIn, spellings: dict[str, str]) -> list[str]:
+    """Spellings of ``entry`` that another term has already claimed (and claim the rest)."""
+    taken = []
+    for spelling in (entry.term, *entry.aliases):
+        other = spellings.setdefault(spelling.lower(), entry.id)
+        if other != entry.id:
+            taken.append(f"'{spelling}' is already a spelling of '{other}'")
+    return taken
+
+
+def _term(entry: _TermIn) -> tuple[Term, tuple[LineProblem, ...]]:
+    definition_html, rendered = render_fragment(entry.definition)
+    slug, _, anchor = entry.lesson.partition("#")
+    term = Term(
+        id=entry.id,
+        term=entry.term,
+        aliases=tuple(entry.aliases),
+        definition_html=definition_html,
+        definition_text=" ".join(_TAGS.sub("", definition_html).split()),
+        lesson_slug=slug,
+        anchor=anchor,
+        link=entry.link,
+    )
+    return term, rendered
+
+
 def read_glossary(content_dir: Path, shown: Any) -> tuple[Glossary, list[Problem]]:
     """The glossary file parsed (an empty glossary when there is none), and its problems."""
     path = content_dir / GLOSSARY_FILE
@@ -134,34 +160,16 @@ def read_glossary(content_dir: Path, shown: Any) -> tuple[Glossary, list[Problem
                 Problem(display, _line(root, index, "id"), f"duplicate id '{entry.id}'")
             )
             continue
-        for spelling in (entry.term, *entry.aliases):
-            other = spellings.setdefault(spelling.lower(), entry.id)
-            if other != entry.id:
-                problems.append(
-                    Problem(
-                        display,
-                        _line(root, index, "term"),
-                        f"'{spelling}' is already a spelling of '{other}'",
-                    )
-                )
-        definition_html, rendered = render_fragment(entry.definition)
+        problems += [
+            Problem(display, _line(root, index, "term"), message)
+            for message in _taken_spellings(entry, spellings)
+        ]
+        term, rendered = _term(entry)
         problems += [
             Problem(display, _line(root, index, "definition"), p.message) for p in rendered
         ]
-        slug, _, anchor = entry.lesson.partition("#")
         lines[entry.id] = _line(root, index, "lesson")
-        terms.append(
-            Term(
-                id=entry.id,
-                term=entry.term,
-                aliases=tuple(entry.aliases),
-                definition_html=definition_html,
-                definition_text=" ".join(_TAGS.sub("", definition_html).split()),
-                lesson_slug=slug,
-                anchor=anchor,
-                link=entry.link,
-            )
-        )
+        terms.append(term)
     terms.sort(key=lambda t: t.term.lstrip("[").lower())  # "[CLS]" among the Cs
     return Glossary(tuple(terms), lines, display), problems
 

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request
 from pydantic import AfterValidator, BaseModel, Field
 
 from app.api import problem_responses
-from app.errors import Unavailable
 from app.lab.api import lab_pool
 from app.lab.demos import Demos, Quantized, Tokenized
+from app.lab.requests import Refused
 
 __all__ = [
     "MAX_DEMO_TEXT",
@@ -133,8 +133,9 @@ def _quantized(q: Quantized) -> QuantizeOut:
 def needs_minilm(demos: Demos) -> None:
     problem = demos.store.minilm_problem
     if problem is not None:
-        # Not a passing state: someone must install the model (``bertprep fetch-model``).
-        raise Unavailable(f"This demo runs all-MiniLM-L6-v2, and {problem}.", retry_after=3600)
+        # As the lab refuses a MiniLM run on such a server (422, ``Refused``): the request cannot
+        # be served here until someone installs the model, and retrying will not help.
+        raise Refused(f"This demo runs all-MiniLM-L6-v2, and {problem}.", code="minilm", field=None)
 
 
 @router.post(
@@ -151,7 +152,7 @@ async def tokenize(body: TokenizeIn, request: Request) -> TokenizeOut:
 @router.post(
     "/similarity",
     summary="The cosine of every pair of 2-8 sentences, from MiniLM",
-    responses=problem_responses(422, 429, 503),
+    responses=problem_responses(422, 429),
 )
 async def similarity(body: SimilarityIn, request: Request) -> SimilarityOut:
     demos = demos_of(request)
@@ -163,7 +164,7 @@ async def similarity(body: SimilarityIn, request: Request) -> SimilarityOut:
 @router.post(
     "/quantize",
     summary="MiniLM with int8 weights against float32: bytes, cosine per sentence, latency",
-    responses=problem_responses(422, 429, 503),
+    responses=problem_responses(422, 429),
 )
 async def quantize(body: QuantizeIn, request: Request) -> QuantizeOut:
     demos = demos_of(request)

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from app.accounts.identity import FormIdentity, PageIdentity
 from app.content import ContentIndex
 from app.encoders.configs import Preset
-from app.errors import InvalidInput, RateLimited, Unavailable
+from app.errors import InvalidInput, RateLimited
 from app.lab import demos_api, forms, service
 from app.lab.demos import Demos
 from app.lab.forms import CompareFields, FormProblem, SweepFields
@@ -54,17 +54,16 @@ def _render(
     content: ContentIndex,
     server: Server,
     state: PageState,
-    failed: InvalidInput | RateLimited | Unavailable | None = None,
+    failed: InvalidInput | RateLimited | None = None,
     form: str = "compare",
 ) -> HTMLResponse:
-    """The page; after ``failed``, with its message at ``form`` (422; or 429 or 503, with
-    Retry-After)."""
+    """The page; after ``failed``, with its message at ``form`` (422, or 429 with Retry-After)."""
     status_code, headers = 200, None
     if failed is not None:
         state.error, state.error_form = failed.message, form
         state.error_field = failed.field if isinstance(failed, FormProblem) else None
         status_code = failed.status
-        if isinstance(failed, RateLimited | Unavailable):
+        if isinstance(failed, RateLimited):
             headers = {"Retry-After": str(failed.retry_after)}
     page = context(state, server, content)
     return render(request, "lab/lab.html", page, status_code=status_code, headers=headers)
@@ -222,7 +221,7 @@ async def _demo(
     state = PageState(compare, SweepFields(variants=server.variants), demo=demo)
     try:
         await work(demo)
-    except (InvalidInput, RateLimited, Unavailable) as exc:
+    except (InvalidInput, RateLimited) as exc:
         return _render(request, content, server, state, exc, form)
     return _render(request, content, server, state)
 

@@ -163,10 +163,10 @@ def test_bad_sentences_are_a_422_for_both_demos(
         assert fragment in response.json()["detail"]
 
 
-def test_without_minilm_the_model_demos_say_so_with_a_503(client: TestClient) -> None:
+def test_without_minilm_the_model_demos_say_so_with_a_422(client: TestClient) -> None:
     for path in ("/api/v1/lab/similarity", "/api/v1/lab/quantize"):
         response = client.post(path, json={"sentences": ["one", "two"]})
-        assert response.status_code == 503
+        assert response.status_code == 422
         assert "all-MiniLM-L6-v2" in response.json()["detail"]
         assert "fetch-model" in response.json()["detail"]
 
@@ -238,4 +238,4 @@ def test_without_minilm_the_page_disables_the_model_demos(migrated: Settings) ->
         token = _csrf(client)
         refused = client.post("/lab/similarity", data={"csrf_token": token, "sentences": "a\nb"})
     assert page.count("This demo needs all-MiniLM-L6-v2") == 2
-    assert refused.status_code == 503 and "fetch-model" in refused.text
+    assert refused.status_code == 422 and "fetch-model" in refused.text
