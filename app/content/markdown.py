@@ -30,6 +30,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from app.content.figures import figure_problems
+from app.content.mathtext import mathml_text
 from app.content.terms import TermLinker
 
 __all__ = [
@@ -302,7 +303,10 @@ class _Walker:
     def _math(self, token: Token, span: tuple[int, int], *, display: bool) -> None:
         try:
             token.meta["html"] = _math_html(token.content, display=display)
+            # The formula as text in the section (search snippets), not in the word count.
+            self.sections[-1].parts.append(mathml_text(token.meta["html"]))
         except ValueError as exc:
+            self.sections[-1].parts.append(token.content.strip())
             token.meta["html"] = f'<code class="math-error">{html.escape(token.content)}</code>'
             self.problems.append(LineProblem(_find_line(self.lines, span, token.content), str(exc)))
 

@@ -31,12 +31,18 @@ class SearchResult(BaseModel):
     heading_html: str
     snippet_html: str
     url: str
+    fuzzy: bool = Field(
+        default=False, description="found by the corrected spelling in `did_you_mean`, not as typed"
+    )
 
 
 class SearchResponse(BaseModel):
     query: str
     count: int
     results: list[SearchResult]
+    did_you_mean: str | None = Field(
+        default=None, description="the query respelt when a word of it matched nothing"
+    )
 
 
 @router.get(
@@ -57,7 +63,9 @@ async def search_api(request: Request, q: QueryParam = "") -> SearchResponse:
             heading_html=h.heading_html,
             snippet_html=h.snippet_html,
             url=h.url,
+            fuzzy=h.fuzzy,
         )
         for h in hits
     ]
-    return SearchResponse(query=q, count=len(results), results=results)
+    corrected = index.correction(q) if not hits or hits[-1].fuzzy else None
+    return SearchResponse(query=q, count=len(results), results=results, did_you_mean=corrected)

@@ -16,12 +16,15 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/search", response_class=HTMLResponse)
 async def search_page(request: Request, q: str = "") -> HTMLResponse:
-    context: dict[str, object] = {"query": q, "hits": [], "error": None}
+    context: dict[str, object] = {"query": q, "hits": [], "error": None, "corrected": None}
     status = 200
     if q.strip():
         try:
             index: SearchIndex = request.app.state.search
-            context["hits"] = index.search(q)
+            hits = index.search(q)
+            context["hits"] = hits
+            if not hits or hits[-1].fuzzy:  # a word matched nothing: say what was searched
+                context["corrected"] = index.correction(q)
         except InvalidInput as exc:
             context["error"] = exc.message
             status = 422

@@ -18,6 +18,18 @@ def index() -> SearchIndex:
     return SearchIndex(content.sections, {lesson.slug: lesson.title for lesson in content.lessons})
 
 
+@pytest.fixture(scope="module")
+def full_index() -> SearchIndex:
+    """Sections, glossary terms and questions, as the app builds it."""
+    content = load_content(CONTENT_DIR, formulas=FORMULAS)
+    return SearchIndex(
+        content.sections,
+        {lesson.slug: lesson.title for lesson in content.lessons},
+        glossary=content.glossary.terms,
+        questions=content.questions.questions,
+    )
+
+
 @pytest.mark.parametrize(
     ("query", "fts"),
     [
@@ -129,3 +141,86 @@ def test_a_question_link_to_another_lesson_or_an_unknown_id_is_404(client: TestC
     assert client.get("/quiz/bert?question=albert-sop-negatives").status_code == 404
     missing = client.get("/quiz/albert?question=no-such-question")
     assert missing.status_code == 404 and "no question" in missing.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "respelt", "lesson"),
+    [
+        ("ALBRT", "albert", "albert"),
+        ("distilbrt", "distilbert", "distilbert"),
+        ("sentance piece", "sentencepiece", "tokenizers"),
+    ],
+)
+def test_a_misspelt_query_finds_its_lesson(
+    full_index: SearchIndex, typed: str, respelt: str, lesson: str
+) -> None:
+    assert full_index.correction(typed) == respelt
+    hits = full_index.search(typed)
+    assert hits and all(hit.fuzzy for hit in hits)
+    assert hits[0].lesson_slug == lesson
+    # The respelt query's own best hits, in the same order.
+    assert [h.key for h in hits[:5]] == [h.key for h in full_index.search(respelt)[:5]]
+
+
+@pytest.mark.parametrize("query", ["attention", "albert", "dynamic masking", "bart"])
+def test_a_query_that_matches_gets_no_fuzzy_hits(full_index: SearchIndex, query: str) -> None:
+    hits = full_index.search(query)
+    assert hits and not any(hit.fuzzy for hit in hits)
+    assert full_index.correction(query) is None
+
+
+def test_attention_still_ranks_attention_first(full_index: SearchIndex) -> None:
+    hits = full_index.search("attention")
+    assert all("attention" in hit.heading.lower() for hit in hits[:3]), [h.heading for h in hits]
+    sections = [hit for hit in hits if hit.kind == "section"][:3]
+    assert all("attention" in hit.heading.lower() for hit in sections), [h.url for h in sections]
+
+
+def test_exact_hits_come_before_fuzzy_ones(full_index: SearchIndex) -> None:
+    """A small limit leaves room for fuzzy hits only after every exact one."""
+    exact = full_index.search("albert", limit=50)
+    assert exact and not any(hit.fuzzy for hit in exact)
+    mixed = full_index.search("albrt", limit=50)
+    flags = [hit.fuzzy for hit in mixed]
+    assert flags == sorted(flags)  # False (exact) before True (fuzzy), never interleaved
+
+
+def test_nonsense_finds_nothing_and_suggests_nothing(full_index: SearchIndex) -> None:
+    assert full_index.search("qzxvbnm") == []
+    assert full_index.correction("qzxvbnm") is None
+
+
+def test_short_words_are_never_respelt(full_index: SearchIndex) -> None:
+    assert full_index.correction("zq") is None
+
+
+def test_snippets_read_formulas_as_text(full_index: SearchIndex) -> None:
+    """The attention-cost formula (4n²H) shows in the snippet, not as an empty gap."""
+    hits = full_index.search("quadratic attention cost")
+    assert any("n²" in hit.snippet_html for hit in hits if hit.kind == "section")
+    for hit in hits:
+        text = hit.snippet_html.replace("<mark>", "").replace("</mark>", "")
+        assert "  " not in text and " : " not in text and "( )" not in text and "()" not in text
+
+
+def test_results_page_shows_the_section_heading_linked_to_its_anchor(client: TestClient) -> None:
+    page = client.get("/search", params={"q": "sentence order prediction"}).text
+    assert '<a class="search-hit-title" href="/lessons/albert#sentence-order-prediction">' in page
+    heading = page.split('href="/lessons/albert#sentence-order-prediction">', 1)[1].split("</a>")[0]
+    assert 'class="search-hit-section"' in heading and "<mark>" in heading
+
+
+def test_results_page_says_what_was_searched_instead(client: TestClient) -> None:
+    page = client.get("/search", params={"q": "distilbrt"})
+    assert page.status_code == 200
+    assert "Nothing matched <strong>distilbrt</strong> as typed" in page.text
+    assert "<strong>distilbert</strong>" in page.text
+    assert 'href="/lessons/distilbert' in page.text or 'href="/quiz/distilbert' in page.text
+
+
+def test_search_api_marks_fuzzy_hits_and_the_respelling(client: TestClient) -> None:
+    body = client.get("/api/v1/search", params={"q": "ALBRT"}).json()
+    assert body["did_you_mean"] == "albert"
+    assert body["results"] and all(r["fuzzy"] for r in body["results"])
+    good = client.get("/api/v1/search", params={"q": "albert"}).json()
+    assert good["did_you_mean"] is None and not any(r["fuzzy"] for r in good["results"])
