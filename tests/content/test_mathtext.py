@@ -30,7 +30,9 @@ def test_html_text_keeps_formulas_and_unescapes_the_rest() -> None:
 
 
 def test_section_text_holds_its_formulas_but_word_count_does_not() -> None:
-    rendered = render_markdown("## Cost\n\nAttention costs $O(n^2 d)$ per layer.\n\n$$n = 2H + I$$\n")
+    rendered = render_markdown(
+        "## Cost\n\nAttention costs $O(n^2 d)$ per layer.\n\n$$n = 2H + I$$\n"
+    )
     section = rendered.sections[-1]
     assert section.text == "Attention costs O(n²d) per layer. n = 2H + I"
     assert rendered.word_count == len(["Cost", "Attention", "costs", "per", "layer."])
