@@ -123,7 +123,7 @@ class SearchIndex:
             seen = {hit.key for hit in hits}
             more = self._match(_fts(corrected), limit, fuzzy=True)
             hits += [hit for hit in more if hit.key not in seen][: limit - len(hits)]
-        return hits
+        return _lesson_named_first(hits, "-".join(corrected or terms))
 
     def correction(self, query: str) -> str | None:
         """``query`` respelt so that every word matches something ("albrt" -> "albert"), or
@@ -147,7 +147,9 @@ class SearchIndex:
             f"snippet(sections, 6, '{_OPEN}', '{_CLOSE}', '…', 28), "
             f"highlight(sections, 5, '{_OPEN}', '{_CLOSE}') "
             "FROM sections WHERE sections MATCH ? "
-            "ORDER BY bm25(sections, 0, 0, 0, 0, 0, 6.0, 1.0) LIMIT ?"
+            # Short question prompts would outscore the sections that teach: they count half.
+            "ORDER BY bm25(sections, 0, 0, 0, 0, 0, 6.0, 1.0) "
+            "* (CASE kind WHEN 'question' THEN 0.5 ELSE 1.0 END) LIMIT ?"
         )
         with self._lock:
             rows = self._db.execute(sql, (fts, limit)).fetchall()
@@ -167,6 +169,12 @@ class SearchIndex:
 
 
 Row = tuple[str, str, str, str, str, str, str]
+
+
+def _lesson_named_first(hits: list[SearchHit], slug: str) -> list[SearchHit]:
+    """A query that names a lesson ("distilbert", "attention cost") gets that lesson first."""
+    named = [h for h in hits if h.kind == "section" and not h.anchor and h.lesson_slug == slug]
+    return named + [h for h in hits if h not in named]
 
 
 def _section_rows(sections: Iterable[Section], lesson_titles: dict[str, str]) -> list[Row]:

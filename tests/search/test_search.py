@@ -224,3 +224,13 @@ def test_search_api_marks_fuzzy_hits_and_the_respelling(client: TestClient) -> N
     assert body["results"] and all(r["fuzzy"] for r in body["results"])
     good = client.get("/api/v1/search", params={"q": "albert"}).json()
     assert good["did_you_mean"] is None and not any(r["fuzzy"] for r in good["results"])
+
+
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [("albert", "albert"), ("attention cost", "attention-cost"), ("distilbrt", "distilbert")],
+)
+def test_a_query_naming_a_lesson_gets_the_lesson_first(
+    full_index: SearchIndex, query: str, slug: str
+) -> None:
+    assert full_index.search(query)[0].url == f"/lessons/{slug}"
