@@ -1,4 +1,4 @@
-"""Every page on a 390 × 844 phone: nothing scrolls the page sideways, and a table too wide for
+"""Every page on a 390 by 844 phone: nothing scrolls the page sideways, and a table too wide for
 the screen scrolls inside its container with its first column pinned.
 
 Each page is its own test (the id names it), so a failure says which page overflowed and which
