@@ -23,7 +23,7 @@ from app.content.questions import Question
 from app.errors import InvalidInput
 from app.search.spelling import Speller
 
-__all__ = ["KINDS", "MAX_QUERY_LENGTH", "SearchHit", "SearchIndex", "to_fts_query"]
+__all__ = ["KINDS", "MAX_QUERY_LENGTH", "SearchHit", "SearchIndex", "query_terms", "to_fts_query"]
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
