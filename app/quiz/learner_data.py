@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.accounts.learner_data import LearnerData, iso
-from app.quiz import repository
+from app.quiz import practice_repository, repository
 
 __all__ = ["QuizData"]
 
@@ -69,6 +69,8 @@ class QuizData(LearnerData):
 
     def merge(self, session: Session, guest_id: int, into_id: int) -> None:
         repository.merge_learner(session, guest_id=guest_id, into_id=into_id)
+        practice_repository.merge_learner(session, guest_id=guest_id, into_id=into_id)
 
     def delete(self, session: Session, learner_id: int) -> None:
+        practice_repository.delete_learner(session, learner_id=learner_id)
         repository.delete_learner(session, learner_id=learner_id)
