@@ -17,7 +17,7 @@ from app.clock import as_utc
 from app.content.index import ContentIndex
 from app.content.questions import Question, QuestionBank
 from app.errors import NotFound
-from app.quiz import practice, practice_repository, repository, service
+from app.quiz import calculated, practice, practice_repository, repository, service
 from app.quiz.practice import Item, Progress
 from app.quiz.practice_tables import PracticeSession
 from app.quiz.review import DueSummary
@@ -147,6 +147,7 @@ class Row:
     next_review_at: datetime | None
     section_url: str
     section_title: str
+    prompt_html: str  # a calculated question's with the values it was asked with
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,9 @@ def summary(
         question = content.questions.get(question_id)
         url, title = _section(content, question)
         review_at = as_utc(attempt.next_review_at) if attempt else None
-        rows.append(Row(position + 1, question, question_id, item, review_at, url, title))
+        values = ((attempt.drawn if attempt else None) or {}).get("values") or {}
+        prompt = calculated.fill(question.prompt_html, values) if question else question_id
+        rows.append(Row(position + 1, question, question_id, item, review_at, url, title, prompt))
     started = as_utc(practice_session.started_at)
     ended = as_utc(practice_session.finished_at) if practice_session.finished_at else now
     upcoming = [r.next_review_at for r in rows if r.next_review_at is not None]
