@@ -18,10 +18,11 @@ class QuizData(LearnerData):
 
     def export(self, session: Session, learner_id: int | None) -> dict[str, list[dict[str, Any]]]:
         if learner_id is None:
-            return {"attempts": [], "review_cards": [], "review_log": []}
+            return {"attempts": [], "review_cards": [], "review_log": [], "practice_sessions": []}
         attempts = repository.attempts_of(session, learner_id=learner_id)
         cards = repository.cards_of(session, learner_id=learner_id)
         logs = repository.logs_of(session, learner_id=learner_id)
+        practice = practice_repository.sessions_of(session, learner_id=learner_id)
         return {
             "attempts": [
                 {
@@ -64,6 +65,26 @@ class QuizData(LearnerData):
                     "reviewed_at": iso(g.reviewed_at),
                 }
                 for g in logs
+            ],
+            "practice_sessions": [
+                {
+                    "session_id": p.id,
+                    "lesson": p.lesson,
+                    "questions": p.questions,
+                    "started_at": iso(p.started_at),
+                    "finished_at": iso(p.finished_at) if p.finished_at else None,
+                    "items": [
+                        {
+                            "position": i.position,
+                            "question_id": i.question_id,
+                            "attempt_id": i.attempt_id,
+                            "correct": i.correct,
+                            "score": i.score,
+                        }
+                        for i in practice_repository.items_of(session, session_id=p.id)
+                    ],
+                }
+                for p in practice
             ],
         }
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from app.accounts.identity import FormIdentity, PageIdentity
 from app.db import SessionDep
@@ -157,6 +158,17 @@ async def quiz_answer(
         except InvalidInput as exc:
             again = f"/quiz/{lesson}"
             return form_error(request, status=422, detail=exc.message, again_url=again)
+    existing = None
+    if ref is not None:  # sent before (a reload, or Back): that session, if it is this learner's
+        try:
+            existing = await run_in_threadpool(
+                lambda: practice_service.lookup(
+                    session, identity=identity, session_id=ref.session_id
+                )
+            )
+        except NotFound as exc:
+            again = f"/quiz/{lesson}"
+            return form_error(request, status=404, detail=exc.message, again_url=again)
     page = _first_page(lesson, title, slug, ref)
-    sent = Sent(request, identity, session, content, now, page, ref, None)
+    sent = Sent(request, identity, session, content, now, page, ref, existing)
     return await answer_flow.take(sent, form)

@@ -21,6 +21,7 @@ __all__ = [
     "get_session",
     "items_of",
     "merge_learner",
+    "sessions_of",
 ]
 
 
@@ -88,6 +89,11 @@ def add_item(
         session.rollback()
         return False
     return True
+
+
+def sessions_of(session: Session, *, learner_id: int) -> Sequence[PracticeSession]:
+    statement = select(PracticeSession).where(PracticeSession.learner_id == learner_id)
+    return session.exec(statement.order_by(col(PracticeSession.started_at))).all()
 
 
 def merge_learner(session: Session, *, guest_id: int, into_id: int) -> None:

@@ -22,7 +22,18 @@ from app.quiz.practice import Item, Progress
 from app.quiz.practice_tables import PracticeSession
 from app.quiz.review import DueSummary
 
-__all__ = ["Row", "Summary", "again", "find", "record", "start", "state", "summary"]
+__all__ = [
+    "Row",
+    "Summary",
+    "again",
+    "find",
+    "lookup",
+    "pool_of",
+    "record",
+    "start",
+    "state",
+    "summary",
+]
 
 
 def find(session: Session, *, identity: Identity, session_id: str, lesson: str) -> PracticeSession:
@@ -40,6 +51,22 @@ def find(session: Session, *, identity: Identity, session_id: str, lesson: str) 
             "started them, in the browser they started them in (or their account)."
         )
     return found
+
+
+def lookup(session: Session, *, identity: Identity, session_id: str) -> PracticeSession | None:
+    """A first page's session if it was made already (the page sent before): the learner's
+    own, or NotFound when it is someone else's; None when there is none yet."""
+    learner = identity.learner
+    mine = (
+        practice_repository.get_session(session, session_id=session_id, learner_id=learner.id)
+        if learner is not None and learner.id is not None
+        else None
+    )
+    taken = mine is None and practice_repository.exists(session, session_id=session_id)
+    session.commit()
+    if taken:
+        raise NotFound("That practice session is not yours; start one of your own.")
+    return mine
 
 
 def start(

@@ -77,3 +77,33 @@ def test_a_practice_session_to_its_summary_and_again(
     assert shown(page).id == missed[0]
     assert errors == []
     context.close()
+
+
+def test_back_and_a_different_answer_shows_the_first_result(browser: Any, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    page = context.new_page()
+    page.goto(f"{base_url}/quiz/bert?length=3")
+    for _ in range(50):  # a closed question: its verdict is the answer key's, not the judge's
+        if shown(page).type != "open":
+            break
+        page.reload()
+    first = answer(page, right=True)
+    page.wait_for_selector(".verdict")
+    assert page.locator("#verdict").inner_text() == "Right"
+    page.go_back()  # Chromium shows the same form again, the same attempt id in it
+    assert shown(page).id == first.id
+    answer(page, right=False)
+    page.wait_for_selector(".verdict")
+    assert (
+        "Already answered — your first answer counted"
+        in page.locator("[data-resubmitted]").inner_text()
+    )
+    assert page.locator(".first-answer-label").inner_text().lower() == "result of your first answer"
+    assert page.locator("#verdict").inner_text() == "Right"
+    assert page.locator(".practice-progress-label").inner_text() == (
+        "Question 1 of 3 · 1 right so far"
+    )
+    page.get_by_role("link", name="End here: summary").click()
+    assert page.locator("tr.summary-row[data-result='right']").count() == 1
+    assert page.locator("tr.summary-row[data-result='not reached']").count() == 2
+    context.close()

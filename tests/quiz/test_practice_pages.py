@@ -14,7 +14,7 @@ from httpx import Response
 from app.config import Settings
 from app.main import create_app
 from app.quiz.scheduling import make_scheduler
-from tests.conftest import Clock, new_id
+from tests.conftest import Clock, make_account, new_id
 from tests.quiz.practice_forms import answer_fields, hidden_fields, shown_question
 
 pytestmark = pytest.mark.both_databases
@@ -203,3 +203,38 @@ def test_an_attempt_id_of_another_question_is_refused_with_a_page(
     assert response.status_code == 409 and "already used" in response.text
     assert f'href="/quiz/albert?question={other.id}" data-again' in response.text
     assert new_id() != fields["attempt_id"]
+
+
+def test_a_first_page_of_someone_elses_session_is_refused_before_storing(
+    client: TestClient, app: FastAPI
+) -> None:
+    page = client.get("/quiz/albert?length=3").text
+    fields = answer_fields(page, shown_question(page, _bank(app)), right=True)
+    assert client.post("/quiz/albert", data=fields).status_code == 200
+    with TestClient(app) as stranger:
+        theirs = stranger.get("/quiz/albert?length=3").text
+        forged = answer_fields(theirs, shown_question(theirs, _bank(app)), right=True)
+        forged["session"] = fields["session"]
+        refused = stranger.post("/quiz/albert", data=forged)
+        assert refused.status_code == 404 and "not yours" in refused.text
+        assert stranger.get("/account/export.json").json()["attempts"] == []
+
+
+def test_sessions_are_exported_and_move_into_the_account_signed_in_to(
+    client: TestClient, app: FastAPI
+) -> None:
+    with TestClient(app) as other:
+        make_account(other, "ada", "correct horse")
+    page = client.get("/quiz/bert?length=5").text
+    answered = _answer(client, app, page, right=True)
+    url = _session_url(answered.text)
+    exported = client.get("/account/export.json").json()["practice_sessions"]
+    assert [s["session_id"] for s in exported] == [url.rsplit("/", 1)[1]]
+    assert len(exported[0]["questions"]) == 5 and len(exported[0]["items"]) == 1
+    csrf = hidden_fields(client.get("/account").text)["csrf_token"]
+    signed_in = client.post(
+        "/account/sign-in",
+        data={"csrf_token": csrf, "username": "ada", "password": "correct horse"},
+    )
+    assert signed_in.status_code == 200
+    assert "Question <strong>2</strong> of 5" in client.get(url).text
