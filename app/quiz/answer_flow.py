@@ -123,7 +123,7 @@ def _answered_question(sent: Sent, form: FormData) -> Question:
 
 async def _take(sent: Sent, form: FormData, question: Question, attempt_id: str) -> Response:
     if form.get("skip") and sent.ref is not None:
-        return await _skip(sent, form, question)
+        return await _skip(sent, sent.ref, form, question)
     try:
         answer = forms.read_answer(question, form)
     except InvalidInput as exc:
@@ -223,13 +223,11 @@ async def _record(sent: Sent, item: Item, duration_ms: int | None) -> tuple[Page
     return replace(sent.page, practice=view, action=ref.url(lesson), hidden={}), counted
 
 
-async def _skip(sent: Sent, form: FormData, question: Question) -> Response:
+async def _skip(sent: Sent, ref: SessionRef, form: FormData, question: Question) -> Response:
     """Skip: the position counts as missed, and the session asks its next question."""
-    if sent.ref is None:  # pragma: no cover - _take checks
-        raise InvalidInput("Only a practice session's question can be skipped.")
     duration = forms.FormAnswer({}, None, forms.started(form)).duration_ms()
     await _record(sent, Item(-1, question.id, None, False, 0.0), duration)
-    return RedirectResponse(sent.ref.url(sent.page.lesson), status_code=303)
+    return RedirectResponse(ref.url(sent.page.lesson), status_code=303)
 
 
 async def _ask_again(

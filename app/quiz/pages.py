@@ -120,7 +120,10 @@ def quiz_question(
         question=asked,
         order=service.shuffled_order(asked, rng),
         seed=calculated.new_seed(rng) if asked.compute else None,
-        extra=_lengths(chosen, base, len(pool)),
+        extra={
+            **_lengths(chosen, base, len(pool)),
+            "under_way": practice_service.under_way(session, identity=identity, lesson=lesson),
+        },
     )
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "exists",
     "get_session",
     "items_of",
+    "latest_unfinished",
     "merge_learner",
     "sessions_of",
 ]
@@ -94,6 +95,16 @@ def add_item(
 def sessions_of(session: Session, *, learner_id: int) -> Sequence[PracticeSession]:
     statement = select(PracticeSession).where(PracticeSession.learner_id == learner_id)
     return session.exec(statement.order_by(col(PracticeSession.started_at))).all()
+
+
+def latest_unfinished(session: Session, *, learner_id: int, lesson: str) -> PracticeSession | None:
+    """The learner's most recent session of the lesson that is not finished, if any."""
+    statement = select(PracticeSession).where(
+        PracticeSession.learner_id == learner_id,
+        PracticeSession.lesson == lesson,
+        col(PracticeSession.finished_at).is_(None),
+    )
+    return session.exec(statement.order_by(col(PracticeSession.started_at).desc())).first()
 
 
 def merge_learner(session: Session, *, guest_id: int, into_id: int) -> None:

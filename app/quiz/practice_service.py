@@ -33,6 +33,7 @@ __all__ = [
     "start",
     "state",
     "summary",
+    "under_way",
 ]
 
 
@@ -67,6 +68,20 @@ def lookup(session: Session, *, identity: Identity, session_id: str) -> Practice
     if taken:
         raise NotFound("That practice session is not yours; start one of your own.")
     return mine
+
+
+def under_way(session: Session, *, identity: Identity, lesson: str) -> tuple[str, Progress] | None:
+    """The learner's unfinished session of this lesson (its URL and progress), if any: the
+    first page offers to carry on with it."""
+    learner = identity.learner
+    if learner is None or learner.id is None:
+        return None
+    found = practice_repository.latest_unfinished(session, learner_id=learner.id, lesson=lesson)
+    if found is None:
+        session.commit()
+        return None
+    _, progress = state(session, practice_session=found)
+    return f"/quiz/{lesson}/s/{found.id}", progress
 
 
 def start(

@@ -238,3 +238,24 @@ def test_sessions_are_exported_and_move_into_the_account_signed_in_to(
     )
     assert signed_in.status_code == 200
     assert "Question <strong>2</strong> of 5" in client.get(url).text
+
+
+def test_two_tabs_answering_one_position_count_it_once(client: TestClient, app: FastAPI) -> None:
+    answered = _answer(client, app, client.get("/quiz/albert?length=3").text, right=True)
+    url = _session_url(answered.text)
+    tab_a, tab_b = client.get(url).text, client.get(url).text
+    assert shown_question(tab_a, _bank(app)) == shown_question(tab_b, _bank(app))
+    assert "already had an answer" not in _answer(client, app, tab_a, right=False).text
+    second = _answer(client, app, tab_b, right=True)
+    assert second.status_code == 200 and "already had an answer to this question" in second.text
+    summary = client.get(f"{url}/summary").text
+    assert re.findall(r'data-result="([^"]+)"', summary) == ["right", "wrong", "not reached"]
+
+
+def test_the_first_page_offers_the_session_under_way(client: TestClient, app: FastAPI) -> None:
+    assert "data-under-way" not in client.get("/quiz/deberta").text
+    answered = _answer(client, app, client.get("/quiz/deberta?length=5").text, right=True)
+    url = _session_url(answered.text)
+    again = client.get("/quiz/deberta").text
+    assert "1 of 5 answered" in again and f'<a href="{url}">Carry on with it' in again
+    assert "data-under-way" not in client.get("/quiz/albert").text  # another lesson's page
