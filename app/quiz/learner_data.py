@@ -22,7 +22,6 @@ class QuizData(LearnerData):
         attempts = repository.attempts_of(session, learner_id=learner_id)
         cards = repository.cards_of(session, learner_id=learner_id)
         logs = repository.logs_of(session, learner_id=learner_id)
-        practice = practice_repository.sessions_of(session, learner_id=learner_id)
         return {
             "attempts": [
                 {
@@ -66,26 +65,7 @@ class QuizData(LearnerData):
                 }
                 for g in logs
             ],
-            "practice_sessions": [
-                {
-                    "session_id": p.id,
-                    "lesson": p.lesson,
-                    "questions": p.questions,
-                    "started_at": iso(p.started_at),
-                    "finished_at": iso(p.finished_at) if p.finished_at else None,
-                    "items": [
-                        {
-                            "position": i.position,
-                            "question_id": i.question_id,
-                            "attempt_id": i.attempt_id,
-                            "correct": i.correct,
-                            "score": i.score,
-                        }
-                        for i in practice_repository.items_of(session, session_id=p.id)
-                    ],
-                }
-                for p in practice
-            ],
+            "practice_sessions": _practice_sessions(session, learner_id),
         }
 
     def merge(self, session: Session, guest_id: int, into_id: int) -> None:
@@ -95,3 +75,26 @@ class QuizData(LearnerData):
     def delete(self, session: Session, learner_id: int) -> None:
         practice_repository.delete_learner(session, learner_id=learner_id)
         repository.delete_learner(session, learner_id=learner_id)
+
+
+def _practice_sessions(session: Session, learner_id: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "session_id": p.id,
+            "lesson": p.lesson,
+            "questions": p.questions,
+            "started_at": iso(p.started_at),
+            "finished_at": iso(p.finished_at) if p.finished_at else None,
+            "items": [
+                {
+                    "position": i.position,
+                    "question_id": i.question_id,
+                    "attempt_id": i.attempt_id,
+                    "correct": i.correct,
+                    "score": i.score,
+                }
+                for i in practice_repository.items_of(session, session_id=p.id)
+            ],
+        }
+        for p in practice_repository.sessions_of(session, learner_id=learner_id)
+    ]
