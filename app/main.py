@@ -53,7 +53,7 @@ from app.migrate import SchemaGate
 from app.progress import api as progress_api
 from app.progress import pages as progress_pages
 from app.quiz import api as quiz_api
-from app.quiz import open_answers, review_pages
+from app.quiz import open_answers, practice_pages, review_pages
 from app.quiz import pages as quiz_pages
 from app.quiz.calculated import FORMULAS
 from app.quiz.learner_data import QuizData
@@ -80,6 +80,7 @@ ROUTERS = (
     search_pages.router,
     search_api.router,
     quiz_pages.router,
+    practice_pages.router,
     review_pages.router,
     account_pages.router,
     progress_pages.router,

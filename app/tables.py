@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 
 from app.accounts.tables import ApiToken, Learner, SignInFailure
 from app.interview.tables import Interview, InterviewAnswer
+from app.quiz.practice_tables import PracticeItem, PracticeSession
 from app.quiz.tables import Attempt, ReviewCard, ReviewLog
 
 metadata = SQLModel.metadata
@@ -18,6 +19,8 @@ __all__ = [
     "Interview",
     "InterviewAnswer",
     "Learner",
+    "PracticeItem",
+    "PracticeSession",
     "ReviewCard",
     "ReviewLog",
     "SignInFailure",

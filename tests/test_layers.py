@@ -32,6 +32,7 @@ PURE_CORES: dict[str, tuple[str, ...]] = {
     "app.quiz.grading": WEB_AND_DB,
     "app.quiz.judge": WEB_AND_DB,
     "app.quiz.scheduling": WEB_AND_DB,
+    "app.quiz.practice": WEB_AND_DB,
     "app.progress.stats": WEB_AND_DB,
     "app.interview.plan": WEB_AND_DB,
     "app.encoders.cost": (*WEB_AND_DB, "numpy"),

@@ -16,7 +16,7 @@ from app.forms import ascii_int, text_problem
 from app.quiz import calculated
 from app.quiz.grading import MAX_OPEN_ANSWER
 
-__all__ = ["FormAnswer", "order_to_show_again", "read_answer", "seed", "shown_order"]
+__all__ = ["FormAnswer", "order_to_show_again", "read_answer", "seed", "shown_order", "started"]
 
 MAX_DURATION_MS = 86_400_000  # a page open longer than a day gives no useful answer time
 
@@ -39,7 +39,12 @@ def read_answer(question: Question, form: FormData) -> FormAnswer:
     """The answer the form sends for ``question``; InvalidInput says what is missing."""
     order = shown_order(question, form)
     response = _response(question, form)
-    return FormAnswer(response, order, ascii_int(form.get("started_ms"), low=0))
+    return FormAnswer(response, order, started(form))
+
+
+def started(form: FormData) -> int | None:
+    """When the form's page was shown (the server's clock, ms), if the form says."""
+    return ascii_int(form.get("started_ms"), low=0)
 
 
 def seed(form: FormData) -> int | None:

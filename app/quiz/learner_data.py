@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.accounts.learner_data import LearnerData, iso
-from app.quiz import repository
+from app.quiz import practice_repository, repository
 
 __all__ = ["QuizData"]
 
@@ -18,7 +18,7 @@ class QuizData(LearnerData):
 
     def export(self, session: Session, learner_id: int | None) -> dict[str, list[dict[str, Any]]]:
         if learner_id is None:
-            return {"attempts": [], "review_cards": [], "review_log": []}
+            return {"attempts": [], "review_cards": [], "review_log": [], "practice_sessions": []}
         attempts = repository.attempts_of(session, learner_id=learner_id)
         cards = repository.cards_of(session, learner_id=learner_id)
         logs = repository.logs_of(session, learner_id=learner_id)
@@ -65,10 +65,36 @@ class QuizData(LearnerData):
                 }
                 for g in logs
             ],
+            "practice_sessions": _practice_sessions(session, learner_id),
         }
 
     def merge(self, session: Session, guest_id: int, into_id: int) -> None:
         repository.merge_learner(session, guest_id=guest_id, into_id=into_id)
+        practice_repository.merge_learner(session, guest_id=guest_id, into_id=into_id)
 
     def delete(self, session: Session, learner_id: int) -> None:
+        practice_repository.delete_learner(session, learner_id=learner_id)
         repository.delete_learner(session, learner_id=learner_id)
+
+
+def _practice_sessions(session: Session, learner_id: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "session_id": p.id,
+            "lesson": p.lesson,
+            "questions": p.questions,
+            "started_at": iso(p.started_at),
+            "finished_at": iso(p.finished_at) if p.finished_at else None,
+            "items": [
+                {
+                    "position": i.position,
+                    "question_id": i.question_id,
+                    "attempt_id": i.attempt_id,
+                    "correct": i.correct,
+                    "score": i.score,
+                }
+                for i in practice_repository.items_of(session, session_id=p.id)
+            ],
+        }
+        for p in practice_repository.sessions_of(session, learner_id=learner_id)
+    ]
