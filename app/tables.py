@@ -8,7 +8,7 @@ from sqlmodel import SQLModel
 
 from app.accounts.tables import ApiToken, Learner, SignInFailure
 from app.interview.tables import Interview, InterviewAnswer
-from app.quiz.tables import Attempt, ReviewCard, ReviewLog
+from app.quiz.tables import Attempt, LessonVisit, ReviewCard, ReviewLog
 
 metadata = SQLModel.metadata
 
@@ -18,6 +18,7 @@ __all__ = [
     "Interview",
     "InterviewAnswer",
     "Learner",
+    "LessonVisit",
     "ReviewCard",
     "ReviewLog",
     "SignInFailure",
