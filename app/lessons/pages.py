@@ -11,6 +11,7 @@ from app.content import ContentIndex
 from app.db import SessionDep
 from app.deps import NowDep, SchedulerDep
 from app.progress.service import load_progress
+from app.progress.stats import shown_percent
 from app.quiz.service import due_for
 from app.quiz.visits import LessonVisits
 from app.web import ContentDep, PageCache, render
@@ -73,6 +74,7 @@ def home(
             "progress": progress,
             "due": due,
             "next_lesson": content.lesson(unfinished[0].slug) if unfinished else None,
+            "percent": shown_percent,
         }
     return render(
         request, "home.html", {"lessons": content.lessons, "today": today, "identity": identity}
