@@ -1,6 +1,7 @@
 // Review keys, as in Anki: Space shows the answer, 1-4 rate (Again, Hard, Good, Easy), Enter
 // submits the answer being typed or picked (Ctrl+Enter in a text area, where Enter is a new
-// line). Keys typed into a field stay the field's: only Enter (and Ctrl+Enter) is taken there.
+// line), and typing a number starts a numeric answer. Keys typed into a field stay the field's:
+// only Enter (and Ctrl+Enter) is taken there.
 // The page works without this file: "Show answer" is a link and every form has its button.
 (function () {
   "use strict";
@@ -18,7 +19,7 @@
     function reveal() {
       if (!answer || !answer.hidden) return;
       answer.hidden = false;
-      card.querySelectorAll("[data-reveal-row], [data-review-check], [data-review-write]").forEach(function (el) { el.hidden = true; });
+      card.querySelectorAll("[data-reveal-row], [data-review-check], [data-review-write], [data-check-hint]").forEach(function (el) { el.hidden = true; });
       focusRating();
     }
     function submit(form) {
@@ -29,10 +30,9 @@
       link.addEventListener("click", function (event) { event.preventDefault(); reveal(); });
     });
     if (answer && !answer.hidden) focusRating();  // a checked answer: its suggested rating
-    else if (check) {
-      var first = check.querySelector("input[type=text], input[type=radio], input[type=checkbox], select");
-      if (first && first.type === "text") first.focus({ preventScroll: true });
-    }
+    // Nothing takes the focus on load, so Space flips any card; typing a number starts the
+    // answer (the key lands in the field it focuses).
+    var number = check && check.querySelector("input[name=value]");
 
     document.addEventListener("keydown", function (event) {
       if (event.altKey || event.isComposing) return;
@@ -49,6 +49,7 @@
         return;
       }
       if (event.ctrlKey || event.metaKey || typing) return;
+      if (number && answer && answer.hidden && /^[0-9.\-]$/.test(event.key)) { number.focus(); return; }
       if (event.key === " " || event.code === "Space") {
         if (tag === "BUTTON" || (tag === "A" && !target.hasAttribute("data-reveal"))) return;
         if (answer && answer.hidden) { event.preventDefault(); reveal(); }
