@@ -35,7 +35,7 @@ def short_name(row: LessonMastery) -> str:
 
 def mastery_chart(rows: Sequence[LessonMastery]) -> Markup:
     """Horizontal bars: mastered and seen questions per lesson (``stats.is_mastered``)."""
-    bar_h, gap, label_w, width = 20, 10, 150, 460
+    bar_h, gap, label_w, width = 20, 10, 162, 470
     height = max(1, len(rows)) * (bar_h + gap) + 10
     scale = width - label_w - 70
     parts = []

@@ -239,7 +239,7 @@ def _checked_response(raw: str) -> dict[str, Any]:
     """The answer ``/review/check`` graded, sent back with the rating (a hidden field)."""
     try:
         response = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
         response = None
     if not isinstance(response, dict):
         raise InvalidInput("This answer came back garbled; answer the card again.")
