@@ -3,11 +3,12 @@
 
 The lesson page is the busiest route and is served from memory, so the record costs it next
 to nothing: a visitor without a session cookie (a crawler, a first-time reader) costs one
-dictionary lookup; a cookie already recorded for this lesson, one set lookup. Otherwise the
-cookie's signature is checked and the write is handed to a background task that Starlette
-runs after the response has been sent: one read to find the learner (a guest who has saved
-nothing yet has no row, and nothing is recorded), and an ``INSERT … ON CONFLICT DO NOTHING``
-only when it is the first visit. Failures are logged, never shown: the page is already out.
+dictionary lookup; a cookie already recorded for this lesson, one more. Otherwise the
+cookie's signature is checked (once per cookie and process) and the write is handed to a
+background task that Starlette runs after the response has been sent: one read to find the
+learner (a guest who has saved nothing yet has no row, and nothing is recorded), and an
+``INSERT … ON CONFLICT DO NOTHING`` only when it is the first visit. Failures are logged,
+never shown: the page is already out.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -31,23 +33,29 @@ __all__ = ["LessonVisits"]
 
 log = logging.getLogger(__name__)
 
-REMEMBERED = 20_000  # (cookie, lesson) pairs known to be recorded, per process
+REMEMBERED = 20_000  # entries in each of the per-process memos below
 
 
 class LessonVisits:
     def __init__(self, engine: Engine, *, signer: Signer, clock: Callable[[], datetime]) -> None:
         self._engine, self._signer, self._clock = engine, signer, clock
-        self._recorded: dict[tuple[str, str], None] = {}  # insertion order: oldest first
+        self._recorded: dict[tuple[str, str], None] = {}  # (cookie, lesson) written
+        self._claims: dict[str, SessionClaims] = {}  # cookies whose signature was checked
         self._lock = threading.Lock()
 
     def after_page(self, cookie: str | None, lesson: str) -> BackgroundTask | None:
         """The task that records this visit once the page is sent, or None when there is
-        nothing to record (no cookie, a forged one, or one already recorded here)."""
+        nothing to record: no cookie, a forged one, or one already recorded here. A guest
+        with no learner row is looked up each time (after the page is sent): their first
+        answer makes the row, and the next lesson they open counts."""
         if not cookie or (cookie, lesson) in self._recorded:
             return None
-        claims = self._signer.read_session(cookie)
+        claims = self._claims.get(cookie)
         if claims is None:
-            return None
+            claims = self._signer.read_session(cookie)  # tens of microseconds: once per cookie
+            if claims is None:
+                return None
+            self._remember(self._claims, cookie, claims)
         return BackgroundTask(self.record, cookie, claims, lesson)
 
     def record(self, cookie: str, claims: SessionClaims, lesson: str) -> None:
@@ -59,8 +67,8 @@ class LessonVisits:
                     session, public_id=claims.public_id, secret_hash=secret, lesson=lesson
                 )
                 session.commit()  # end the read
-                if found is None:
-                    return  # no learner row yet: nothing to remember either
+                if found is None:  # no learner row (yet), or a session since ended
+                    return
                 learner_id, seen = found
                 if not seen:
                     at = self._clock()
@@ -75,10 +83,11 @@ class LessonVisits:
         except (SQLAlchemyError, AppError) as exc:
             log.warning("lesson visit to %s not recorded: %s", lesson, exc)
             return
-        self._remember((cookie, lesson))
+        self._remember(self._recorded, (cookie, lesson), None)
 
-    def _remember(self, key: tuple[str, str]) -> None:
+    def _remember(self, memo: dict[Any, Any], key: Any, value: Any) -> None:
+        """Bounded: past ``REMEMBERED`` entries the oldest goes (dicts keep insertion order)."""
         with self._lock:
-            self._recorded[key] = None
-            if len(self._recorded) > REMEMBERED:
-                del self._recorded[next(iter(self._recorded))]
+            memo[key] = value
+            if len(memo) > REMEMBERED:
+                del memo[next(iter(memo))]

@@ -249,3 +249,27 @@ def test_single_choice_card_answered_right(client: TestClient, app: FastAPI, clo
     form = _check_form(client.get("/review").text)
     checked = client.post("/review/check", data=form | right_response(question))
     assert "Right</h2>" in checked.text
+
+
+def test_a_signed_in_visit_counts_and_a_signed_out_cookie_does_not(client: TestClient) -> None:
+    csrf = _csrf(client)
+    registered = client.post(
+        "/account/register",
+        data={"csrf_token": csrf, "username": "ada", "password": "correct horse battery"},
+    )
+    assert registered.status_code == 200
+    signed_in = client.cookies["bertprep_session"]
+    client.get("/lessons/deberta")
+    assert [v["lesson"] for v in client.get("/account/export.json").json()["lesson_visits"]] == [
+        "deberta"
+    ]
+    client.post("/account/sign-out", data={"csrf_token": _field(registered.text, "csrf_token")})
+    client.cookies.clear()
+    client.get("/lessons/roberta", headers={"cookie": f"bertprep_session={signed_in}"})
+    signed_in_again = client.post(
+        "/account/sign-in",
+        data={"csrf_token": _csrf(client), "username": "ada", "password": "correct horse battery"},
+    )
+    assert signed_in_again.status_code in (200, 303)
+    visits = client.get("/account/export.json").json()["lesson_visits"]
+    assert [v["lesson"] for v in visits] == ["deberta"]  # the ended session's cookie wrote none
