@@ -99,6 +99,7 @@ def test_review_labels_intervals_and_answers_a_numeric_card(
     page.keyboard.press("1")  # typed into the field, not taken as a rating
     assert field.input_value() == f"{answer:.10g}1"
     page.keyboard.press("Backspace")
+    _shot(page, "numeric-typed", width)
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.locator("#verdict").inner_text() == "Right"
