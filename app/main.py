@@ -58,6 +58,7 @@ from app.quiz import pages as quiz_pages
 from app.quiz.calculated import FORMULAS
 from app.quiz.learner_data import QuizData
 from app.quiz.scheduling import make_scheduler
+from app.quiz.visits import LessonVisits
 from app.quiz.writer import AttemptWriter
 from app.search import api as search_api
 from app.search import pages as search_pages
@@ -144,6 +145,7 @@ def create_app(
     static = asset_url_factory(STATIC_DIR, generated)
     state.templates = make_templates(static, csrf_token=csrf_token_for, debug=settings.debug)
     state.page_cache = PageCache(enabled=not settings.debug)
+    state.lesson_visits = LessonVisits(engine, signer=services.signer, clock=state.clock)
     state.learner_data = (QuizData(), InterviewData())  # accounts exports, merges, deletes these
     install_error_handlers(app)
     install_database_error_handler(app)

@@ -9,7 +9,7 @@ from sqlmodel import SQLModel
 from app.accounts.tables import ApiToken, Learner, SignInFailure
 from app.interview.tables import Interview, InterviewAnswer
 from app.quiz.practice_tables import PracticeItem, PracticeSession
-from app.quiz.tables import Attempt, ReviewCard, ReviewLog
+from app.quiz.tables import Attempt, LessonVisit, ReviewCard, ReviewLog
 
 metadata = SQLModel.metadata
 
@@ -19,6 +19,7 @@ __all__ = [
     "Interview",
     "InterviewAnswer",
     "Learner",
+    "LessonVisit",
     "PracticeItem",
     "PracticeSession",
     "ReviewCard",

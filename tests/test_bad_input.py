@@ -195,6 +195,9 @@ JSON_VALUE = st.recursive(
     max_leaves=12,
 )
 
+RESPONSE = st.dictionaries(  # shaped like a graded answer sent back with a review rating
+    st.sampled_from(["choice", "choices", "value", "order", "seed", "text", "rating"]), JSON_VALUE
+)
 QUIZ_FIELDS = ("shown", "started_ms", "seed", "choice", "value", "text", "rating")
 LAB_FIELDS = ("source", "text", "seq_len", "preset", "runs", "focus", "rank_roberta", "rank_albert")
 
@@ -249,6 +252,10 @@ def test_arbitrary_quiz_and_review_forms_never_5xx(site: _Site, data: st.DataObj
     rating["question_id"] = data.draw(st.one_of(st.sampled_from(site.question_ids), FORM_TEXT))
     site.no_5xx(site.client.post("/review", data=rating))
     site.no_5xx(site.client.get("/review", params={"seed": data.draw(FORM_TEXT)}))
+    response = st.one_of(FORM_TEXT, JSON_VALUE.map(json.dumps), RESPONSE.map(json.dumps))
+    answered = fields | {"response": data.draw(response), "rating": "3"}
+    site.no_5xx(site.client.post("/review/check", data=fields))
+    site.no_5xx(site.client.post("/review", data=answered))
 
 
 @PROPERTY
@@ -351,6 +358,7 @@ FORM_PATHS = (
     "/quiz/bert",
     "/quiz/mixed",
     "/review",
+    "/review/check",
     "/account/register",
     "/account/sign-in",
     "/account/sign-out",

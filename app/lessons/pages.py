@@ -6,11 +6,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.accounts.identity import PageIdentity
+from app.accounts.security import SESSION_COOKIE
 from app.content import ContentIndex
 from app.db import SessionDep
 from app.deps import NowDep, SchedulerDep
 from app.progress.service import load_progress
+from app.progress.stats import shown_percent
 from app.quiz.service import due_for
+from app.quiz.visits import LessonVisits
 from app.web import ContentDep, PageCache, render
 
 __all__ = ["lesson_page", "router"]
@@ -27,7 +30,9 @@ async def lesson_page(request: Request) -> HTMLResponse:
 
     The hottest route reads ``app.state`` and ``path_params`` directly rather than through
     dependencies and a typed parameter: each of those costs microseconds per request, a
-    measurable share of serving a cached page (bench/pages.py).
+    measurable share of serving a cached page (bench/pages.py). A known learner's first
+    visit is recorded after the page is sent (``app/quiz/visits.py``): their review queue
+    draws new cards from the lessons they have opened.
     """
     slug: str = request.path_params["slug"]
     content: ContentIndex = request.app.state.content
@@ -42,7 +47,10 @@ async def lesson_page(request: Request) -> HTMLResponse:
             request=request, lesson=lesson, previous=previous, next=following, questions=questions
         )
         body = cache.put(slug, html)
-    return HTMLResponse(body)
+    visits: LessonVisits = request.app.state.lesson_visits
+    return HTMLResponse(
+        body, background=visits.after_page(request.cookies.get(SESSION_COOKIE), slug)
+    )
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -66,6 +74,7 @@ def home(
             "progress": progress,
             "due": due,
             "next_lesson": content.lesson(unfinished[0].slug) if unfinished else None,
+            "percent": shown_percent,
         }
     return render(
         request, "home.html", {"lessons": content.lessons, "today": today, "identity": identity}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.accounts.identity import ApiIdentity
 from app.api import problem_responses
@@ -21,9 +21,13 @@ class LessonOut(BaseModel):
     lesson: str
     title: str
     questions: int
-    seen: int
-    mastered: int
-    mastery: float
+    seen: int = Field(description="questions answered at least once")
+    mastered: int = Field(
+        description="questions whose latest answer was right and whose card FSRS has moved "
+        "past its learning steps and does not yet ask for again"
+    )
+    mastery: float = Field(description="mastered / questions")
+    right_last_time: int = Field(description="questions whose latest answer was right")
 
 
 class DayOut(BaseModel):
@@ -33,11 +37,20 @@ class DayOut(BaseModel):
 
 
 class ProgressOut(BaseModel):
-    attempts: int
-    correct: int
-    accuracy: float | None
+    attempts: int = Field(description="every answer, retries included")
+    correct: int = Field(description="answers right, retries included")
+    accuracy: float | None = Field(description="correct / attempts (retries included)")
+    first_tries: int = Field(description="questions answered at least once")
+    first_try_correct: int = Field(description="questions right the first time they were answered")
+    first_try_accuracy: float | None = Field(
+        description="first_try_correct / first_tries: the page's accuracy figure"
+    )
     streak_days: int
-    retention: float | None
+    retention: float | None = Field(
+        description="FSRS's mean predicted recall now over the cards last reviewed at least a "
+        "day ago (retention_cards of them); null when there are none"
+    )
+    retention_cards: int = Field(description="the cards retention averages over")
     cards: int
     lessons: list[LessonOut]
     by_day: list[DayOut]
@@ -61,8 +74,12 @@ def get_progress(
         attempts=p.attempts,
         correct=p.correct,
         accuracy=p.correct / p.attempts if p.attempts else None,
+        first_tries=p.first_tries,
+        first_try_correct=p.first_right,
+        first_try_accuracy=p.first_try_accuracy,
         streak_days=p.streak,
         retention=p.retention,
+        retention_cards=p.recalled,
         cards=p.cards,
         lessons=[
             LessonOut(
@@ -72,6 +89,7 @@ def get_progress(
                 seen=m.seen,
                 mastered=m.mastered,
                 mastery=round(m.share, 4),
+                right_last_time=m.right_last_time,
             )
             for m in p.mastery
         ],

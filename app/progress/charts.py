@@ -9,7 +9,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from app.progress.stats import DayCount, LessonMastery
+from app.progress.stats import DayCount, LessonMastery, shown_percent
 
 __all__ = ["accuracy_chart", "activity_calendar", "forecast_chart", "mastery_chart", "short_name"]
 
@@ -34,8 +34,8 @@ def short_name(row: LessonMastery) -> str:
 
 
 def mastery_chart(rows: Sequence[LessonMastery]) -> Markup:
-    """Horizontal bars: mastered and seen questions per lesson."""
-    bar_h, gap, label_w, width = 20, 10, 118, 460
+    """Horizontal bars: mastered and seen questions per lesson (``stats.is_mastered``)."""
+    bar_h, gap, label_w, width = 20, 10, 162, 470
     height = max(1, len(rows)) * (bar_h + gap) + 10
     scale = width - label_w - 70
     parts = []
@@ -49,7 +49,7 @@ def mastery_chart(rows: Sequence[LessonMastery]) -> Markup:
             f'<rect x="{label_w}" y="{y}" width="{scale}" height="{bar_h}" class="chart-track" rx="4"/>'
             f'<rect x="{label_w}" y="{y}" width="{seen_w:.1f}" height="{bar_h}" class="chart-seen" rx="4"/>'
             f'<rect x="{label_w}" y="{y}" width="{done_w:.1f}" height="{bar_h}" class="chart-bar" rx="4"/>'
-            f'<text x="{label_w + scale + 8}" y="{y + 16}" class="chart-value">{round(100 * row.share)}%</text>'
+            f'<text x="{label_w + scale + 8}" y="{y + 16}" class="chart-value">{shown_percent(row.share)}</text>'
         )
     desc = "; ".join(
         f"{r.title.split(':')[0]}: {r.mastered} of {r.questions} mastered, {r.seen} seen"

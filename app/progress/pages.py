@@ -11,6 +11,7 @@ from app.deps import NowDep, SchedulerDep
 from app.interview import service as interviews
 from app.progress import charts
 from app.progress.service import load_progress
+from app.progress.stats import shown_percent
 from app.quiz import repository, service
 from app.quiz.calculated import fill
 from app.web import ContentDep, render
@@ -44,6 +45,7 @@ def progress_page(
         "progress/progress.html",
         {
             "p": p,
+            "percent": shown_percent,
             "identity": identity,
             "due": service.due_for(session, identity=identity, bank=content.questions, now=now),
             "recent": recent,

@@ -103,11 +103,14 @@ def prepare(
     now: datetime,
     judged: Graded | None = None,
     source: str = "quiz",
+    rating: Rating | None = None,
 ) -> Pending:
     """Validate and grade an answer (no database). InvalidInput says what to send instead;
     a caller that gets it should ask ``replay`` whether the attempt id was stored before (a
     retry of an answer that no longer grades gets its first result back). ``judged``: an open
-    answer's verdict from the judge (without it, open answers are graded by keywords)."""
+    answer's verdict from the judge (without it, open answers are graded by keywords).
+    ``rating``: the learner's own rating of a closed answer (the review queue suggests one
+    from the result and lets them choose); without it, the result decides."""
     question = question_or_404(bank, question_id)
     try:
         graded = grade(question, response)
@@ -120,7 +123,7 @@ def prepare(
     order = _checked_order(question, shown_order)
     if question.type == "open":
         rating = Rating(int(response["rating"]))
-    else:
+    elif rating is None:
         seconds = duration_ms / 1000 if duration_ms is not None else None
         rating = rating_from_result(
             correct=graded.correct, seconds=seconds, difficulty=question.difficulty

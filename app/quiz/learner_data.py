@@ -1,5 +1,5 @@
 """The quiz's part of a learner's data, for accounts (``app.accounts.learner_data``): the
-export's attempts, review cards and review log; merging a guest into an account; deleting."""
+export's attempts, review cards, review log and lessons opened; merging a guest into an account; deleting."""
 
 from __future__ import annotations
 
@@ -14,14 +14,22 @@ __all__ = ["QuizData"]
 
 
 class QuizData(LearnerData):
-    """Implements ``LearnerData`` for the attempt, review_card and review_log tables."""
+    """Implements ``LearnerData`` for the attempt, review_card, review_log and lesson_visit
+    tables."""
 
     def export(self, session: Session, learner_id: int | None) -> dict[str, list[dict[str, Any]]]:
         if learner_id is None:
-            return {"attempts": [], "review_cards": [], "review_log": [], "practice_sessions": []}
+            return {
+                "attempts": [],
+                "review_cards": [],
+                "review_log": [],
+                "practice_sessions": [],
+                "lesson_visits": [],
+            }
         attempts = repository.attempts_of(session, learner_id=learner_id)
         cards = repository.cards_of(session, learner_id=learner_id)
         logs = repository.logs_of(session, learner_id=learner_id)
+        visits = repository.visits_of(session, learner_id=learner_id)
         return {
             "attempts": [
                 {
@@ -66,6 +74,9 @@ class QuizData(LearnerData):
                 for g in logs
             ],
             "practice_sessions": _practice_sessions(session, learner_id),
+            "lesson_visits": [
+                {"lesson": v.lesson, "first_opened_at": iso(v.first_opened_at)} for v in visits
+            ],
         }
 
     def merge(self, session: Session, guest_id: int, into_id: int) -> None:

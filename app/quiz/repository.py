@@ -1,5 +1,5 @@
-"""Queries and writes of the quiz tables (attempt, review_card, review_log): the only module
-that writes them. Keyword-only; every query is scoped to one learner."""
+"""Queries and writes of the quiz tables (attempt, review_card, review_log, lesson_visit): the
+only module that writes them. Keyword-only; every query is scoped to one learner."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from sqlalchemy.types import TypeEngine
 from sqlmodel import Session, col, select
 
 from app.db import DriverStatement
-from app.quiz.tables import Attempt, ReviewCard, ReviewLog
+from app.quiz.tables import Attempt, LessonVisit, ReviewCard, ReviewLog
 
 __all__ = [
     "attempts_by_id",
     "attempts_of",
+    "card_of",
     "card_row",
     "cards_of",
     "delete_learner",
@@ -26,7 +27,11 @@ __all__ = [
     "latest_attempts",
     "logs_of",
     "merge_learner",
+    "opened_lessons",
+    "record_visit",
     "save_cards",
+    "visitor",
+    "visits_of",
 ]
 
 
@@ -36,6 +41,10 @@ def get_attempt(session: Session, *, attempt_id: str) -> Attempt | None:
 
 def cards_of(session: Session, *, learner_id: int) -> Sequence[ReviewCard]:
     return session.exec(select(ReviewCard).where(ReviewCard.learner_id == learner_id)).all()
+
+
+def card_of(session: Session, *, learner_id: int, question_id: str) -> ReviewCard | None:
+    return session.get(ReviewCard, (learner_id, question_id))
 
 
 def attempts_of(
@@ -52,6 +61,17 @@ def logs_of(session: Session, *, learner_id: int) -> Sequence[ReviewLog]:
     return session.exec(statement.order_by(col(ReviewLog.reviewed_at))).all()
 
 
+def visits_of(session: Session, *, learner_id: int) -> Sequence[LessonVisit]:
+    statement = select(LessonVisit).where(LessonVisit.learner_id == learner_id)
+    return session.exec(statement.order_by(col(LessonVisit.first_opened_at))).all()
+
+
+def opened_lessons(session: Session, *, learner_id: int) -> set[str]:
+    """Slugs of the lessons the learner has opened."""
+    statement = select(LessonVisit.lesson).where(LessonVisit.learner_id == learner_id)
+    return set(session.exec(statement).all())
+
+
 def latest_attempts(session: Session, *, learner_id: int) -> dict[str, Attempt]:
     """The most recent attempt at each question."""
     latest: dict[str, Attempt] = {}
@@ -63,11 +83,16 @@ def latest_attempts(session: Session, *, learner_id: int) -> dict[str, Attempt]:
 def merge_learner(session: Session, *, guest_id: int, into_id: int) -> None:
     """A guest's history becomes an account's: attempts and review logs move as they are; a
     review card moves only where the account has none for that question (the account's own
-    schedule wins), the guest's other cards go."""
+    schedule wins), the guest's other cards go; lessons opened join the account's."""
     for table in (Attempt, ReviewLog):
         session.exec(
             update(table).where(col(table.learner_id) == guest_id).values(learner_id=into_id)
         )
+    opened = opened_lessons(session, learner_id=into_id)
+    for visit in visits_of(session, learner_id=guest_id):
+        if visit.lesson not in opened:
+            session.add(LessonVisit(**{**visit.model_dump(), "learner_id": into_id}))
+    session.exec(delete(LessonVisit).where(col(LessonVisit.learner_id) == guest_id))
     existing = set(
         session.exec(select(ReviewCard.question_id).where(ReviewCard.learner_id == into_id)).all()
     )
@@ -83,7 +108,7 @@ def merge_learner(session: Session, *, guest_id: int, into_id: int) -> None:
 
 def delete_learner(session: Session, *, learner_id: int) -> None:
     """Every quiz row of the learner."""
-    for table in (Attempt, ReviewCard, ReviewLog):
+    for table in (Attempt, ReviewCard, ReviewLog, LessonVisit):
         session.exec(delete(table).where(col(table.learner_id) == learner_id))
 
 
@@ -166,3 +191,42 @@ def insert_attempts(session: Session, rows: list[dict[str, Any]]) -> None:
 
 def insert_logs(session: Session, rows: list[dict[str, Any]]) -> None:
     _LOG_INSERT.many(session, rows)
+
+
+# --- lesson visits: one read, and a write only the first time -----------------------------
+# The lesson page records a visit after its response is sent (``app/quiz/visits.py``). The
+# visitor is found from the cookie's public id: a guest's row (no username), or, for a
+# signed-in cookie, the account whose session row holds that secret, as ``identity`` checks.
+
+_GUEST_VISITOR = text(
+    "SELECT l.id, v.learner_id FROM learner l LEFT JOIN lesson_visit v "
+    "ON v.learner_id = l.id AND v.lesson = :lesson "
+    "WHERE l.public_id = :public_id AND l.username IS NULL"
+)
+_SIGNED_IN_VISITOR = text(
+    "SELECT l.id, v.learner_id FROM learner l JOIN learner_session s ON s.learner_id = l.id "
+    "LEFT JOIN lesson_visit v ON v.learner_id = l.id AND v.lesson = :lesson "
+    "WHERE l.public_id = :public_id AND s.secret_hash = :secret_hash"
+)
+_VISIT_INSERT = text(
+    "INSERT INTO lesson_visit (learner_id, lesson, first_opened_at) "
+    "VALUES (:learner_id, :lesson, :at) ON CONFLICT (learner_id, lesson) DO NOTHING"
+).bindparams(bindparam("at", type_=_WHEN))
+
+
+def visitor(
+    session: Session, *, public_id: str, secret_hash: str | None, lesson: str
+) -> tuple[int, bool] | None:
+    """The learner a cookie names and whether they have opened ``lesson`` before; None when
+    the cookie names no learner row (a guest who has saved nothing) or a session since ended."""
+    params = {"public_id": public_id, "lesson": lesson}
+    if secret_hash is None:
+        row = session.execute(_GUEST_VISITOR, params).first()
+    else:
+        row = session.execute(_SIGNED_IN_VISITOR, params | {"secret_hash": secret_hash}).first()
+    return None if row is None else (int(row[0]), row[1] is not None)
+
+
+def record_visit(session: Session, *, learner_id: int, lesson: str, at: datetime) -> None:
+    """The first opening of a lesson (a later one changes nothing)."""
+    session.execute(_VISIT_INSERT, {"learner_id": learner_id, "lesson": lesson, "at": at})

@@ -1,8 +1,12 @@
-"""The review queue, computed from a learner's cards: pure."""
+"""The review queue, computed from a learner's cards and the lessons they have opened: pure.
+
+The queue holds only cards the learner has met: every question they have answered or rated
+(those have a card) and, as new cards, the questions of lessons they have opened. Lessons never
+read add nothing: a queue of questions about material not yet seen would be guessing."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -35,6 +39,10 @@ class DueSummary:
     def total(self) -> int:
         return len(self.queue)
 
+    def kind_of(self, question_id: str) -> str | None:
+        """ "new", "learning" or "review" for a card in the queue; None for one not in it."""
+        return next((i.kind for i in self.queue if i.question_id == question_id), None)
+
 
 def introduced_on(logs: Sequence[ReviewLog], day: date) -> int:
     """Questions first seen (answered or reviewed) on ``day``."""
@@ -50,16 +58,18 @@ def due_summary(
     bank: QuestionBank,
     now: datetime,
     *,
+    opened: Collection[str] = (),
     new_limit: int = NEW_PER_DAY,
     introduced_today: int = 0,
 ) -> DueSummary:
-    """Learning cards first (their steps are minutes), then reviews, then today's new questions."""
+    """Learning cards first (their steps are minutes), then reviews, then today's new questions:
+    those of the ``opened`` lessons (slugs) the learner has no card for yet."""
     known = {card.question_id for card in cards}
     live = [c for c in cards if c.question_id in bank]
     due = sorted((c for c in live if as_utc(c.due) <= now), key=lambda c: as_utc(c.due))
     learning = [c for c in due if c.state in (State.Learning, State.Relearning)]
     review = [c for c in due if c.state == State.Review]
-    new = [q.id for q in bank.questions if q.id not in known][
+    new = [q.id for q in bank.questions if q.id not in known and q.lesson in opened][
         : max(0, new_limit - introduced_today)
     ]
     later = [as_utc(c.due) for c in live if as_utc(c.due) > now]

@@ -9,8 +9,9 @@ run as flash cards) take the learner's own rating.
 
 from __future__ import annotations
 
+from copy import copy
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fsrs import Card, Rating, Scheduler, State
 
@@ -21,7 +22,10 @@ __all__ = [
     "CardState",
     "Rating",
     "State",
+    "format_interval",
+    "interval_labels",
     "make_scheduler",
+    "next_intervals",
     "rating_from_result",
     "retrievability",
     "review",
@@ -97,3 +101,44 @@ def review(
 def retrievability(scheduler: Scheduler, state: CardState, now: datetime) -> float:
     """Estimated probability of recalling the card at ``now`` (0 for a card never reviewed)."""
     return float(scheduler.get_card_retrievability(state.to_card(), as_utc(now)))
+
+
+def next_intervals(
+    scheduler: Scheduler, state: CardState | None, now: datetime
+) -> dict[Rating, timedelta]:
+    """How long until the card is due again after each rating at ``now``: what the rating
+    buttons promise. Without fuzz (the scheduler's random spread of a few per cent on long
+    intervals), so the same card shows the same figures on every page load; each rating is
+    applied to its own copy of the card (``Scheduler.review_card`` never changes its input)."""
+    exact = copy(scheduler)
+    exact.enable_fuzzing = False
+    start = as_utc(now)
+    return {rating: review(exact, state, rating, start).due - start for rating in Rating}
+
+
+def format_interval(interval: timedelta) -> str:
+    """An interval as a person says it: "1 min", "8 min", "3 h", "2 d", "1.5 mo", "2 y"."""
+    minutes = interval.total_seconds() / 60
+    if minutes < 59.5:
+        return f"{max(1, round(minutes))} min"
+    hours = minutes / 60
+    if hours < 23.5:
+        return f"{round(hours)} h"
+    days = hours / 24
+    if days < 30.5:
+        return f"{round(days)} d"
+    if days < 365:
+        return f"{_one_decimal(days / 30.44)} mo"
+    return f"{_one_decimal(days / 365.25)} y"
+
+
+def _one_decimal(value: float) -> str:
+    """1 decimal below 10 ("1.5"), none at or above ("14"), and never "2.0"."""
+    text = f"{value:.1f}" if value < 9.95 else f"{value:.0f}"
+    return text.removesuffix(".0")
+
+
+def interval_labels(scheduler: Scheduler, state: CardState | None, now: datetime) -> dict[int, str]:
+    """``{1: "1 min", 2: "8 min", 3: "2 d", 4: "5 d"}``: each rating's next interval, formatted,
+    for the labels of rating buttons (review, and quiz feedback where ratings are offered)."""
+    return {int(r): format_interval(d) for r, d in next_intervals(scheduler, state, now).items()}

@@ -19,13 +19,14 @@ from app.quiz import repository
 from app.quiz.cards import log_row, stored_card
 from app.quiz.grading import covered_key_points
 from app.quiz.review import DueSummary, due_summary, introduced_on
-from app.quiz.scheduling import Rating
+from app.quiz.scheduling import CardState, Rating, interval_labels
 
 __all__ = [
     "Scheduled",
     "covered",
     "draw",
     "due_for",
+    "intervals_for",
     "question_or_404",
     "rate",
     "shuffled_order",
@@ -129,10 +130,37 @@ def covered(question: Question, text: str) -> tuple[str, ...]:
 def due_for(
     session: Session, *, identity: Identity, bank: QuestionBank, now: datetime
 ) -> DueSummary:
-    """The learner's review queue now."""
+    """The learner's review queue now: cards they have met (``app.quiz.review``)."""
     learner = identity.learner
     if learner is None or learner.id is None:
         return due_summary([], bank, now)
     logs = repository.logs_of(session, learner_id=learner.id)
     cards = repository.cards_of(session, learner_id=learner.id)
-    return due_summary(cards, bank, now, introduced_today=introduced_on(logs, now.date()))
+    opened = repository.opened_lessons(session, learner_id=learner.id)
+    return due_summary(
+        cards, bank, now, opened=opened, introduced_today=introduced_on(logs, now.date())
+    )
+
+
+def intervals_for(
+    session: Session,
+    *,
+    scheduler: Scheduler,
+    identity: Identity,
+    question_id: str,
+    now: datetime,
+) -> dict[int, str]:
+    """What each rating would schedule the learner's card for (``{1: "1 min", …, 4: "5 d"}``),
+    for the labels of the rating buttons; a learner with no card yet sees a new card's."""
+    learner = identity.learner
+    card = None
+    if learner is not None and learner.id is not None:
+        card = repository.card_of(session, learner_id=learner.id, question_id=question_id)
+    state = (
+        CardState(
+            card.state, card.step, card.stability, card.difficulty, card.due, card.last_review
+        )
+        if card is not None
+        else None
+    )
+    return interval_labels(scheduler, state, now)

@@ -1,4 +1,5 @@
-"""Tables of the quiz feature: every attempt, one review card per learner and question."""
+"""Tables of the quiz feature: every attempt, one review card per learner and question, and the
+lessons a learner has opened (the review queue draws new cards only from those)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer
 from sqlmodel import Field, SQLModel
 
-__all__ = ["Attempt", "ReviewCard", "ReviewLog"]
+__all__ = ["Attempt", "LessonVisit", "ReviewCard", "ReviewLog"]
 
 
 def _learner_fk(*, primary_key: bool = False) -> Column[int]:
@@ -81,3 +82,14 @@ class ReviewLog(SQLModel, table=True):
     reviewed_at: datetime = Field(
         sa_column=Column(DateTime(timezone=True), index=True, nullable=False)
     )
+
+
+class LessonVisit(SQLModel, table=True):
+    """A lesson a learner has opened: its questions may enter their review queue as new cards.
+    One row per learner and lesson, written the first time (``app/quiz/visits.py``)."""
+
+    __tablename__ = "lesson_visit"
+
+    learner_id: int = Field(sa_column=_learner_fk(primary_key=True))
+    lesson: str = Field(primary_key=True, max_length=80)
+    first_opened_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -40,6 +40,7 @@ from app.errors import AppError, InvalidInput, Unavailable
 from app.quiz import answers, open_answers
 from app.quiz.answers import Answered, AttemptResult, Outcome, Pending
 from app.quiz.open_answers import Graded, OpenGrader
+from app.quiz.scheduling import Rating
 
 __all__ = ["AttemptWriter"]
 
@@ -87,13 +88,15 @@ class AttemptWriter:
         duration_ms: int | None,
         now: datetime,
         source: str = "quiz",
+        rating: int | None = None,
     ) -> Answered:
         """Grade an answer and store it: the one path every answer takes, from the API and from
         the quiz form. ``created`` is False for a resent attempt id. Grading is pure and quick,
         so it runs on the loop; a response that no longer grades is looked up (``in_thread``
         runs that lookup with a session in a worker thread) in case it is the retry of one
         stored before. An open answer is judged first, on the lab's pool (the sentence encoder
-        takes milliseconds: not on the loop)."""
+        takes milliseconds: not on the loop). ``rating``: the learner's own rating of a closed
+        answer (the review queue), instead of the one its result gives."""
         judged = await self._judge(question_id, response)
         try:
             pending = answers.prepare(
@@ -107,6 +110,7 @@ class AttemptWriter:
                 now=now,
                 judged=judged,
                 source=source,
+                rating=Rating(rating) if rating is not None else None,
             )
         except InvalidInput:
             first = await in_thread(

@@ -119,6 +119,7 @@ def test_learner_journey(browser: Any, base_url: str, artifacts: Path) -> None:
     assert "2\nanswers" in page.locator(".stat-tiles").inner_text()
     page.screenshot(path=str(artifacts / "progress.png"), full_page=True)
 
+    page.goto(f"{base_url}/lessons/albert")  # review draws new cards from lessons opened
     page.goto(f"{base_url}/review")
     new_before = int(page.locator(".due-new strong").inner_text())
     prompt = page.locator("#prompt").inner_text()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from app.content import load_content
 from app.progress import charts
 from app.progress.stats import (
@@ -11,8 +13,10 @@ from app.progress.stats import (
     accuracy_by_day,
     activity_by_day,
     due_forecast,
+    first_tries,
     mastery_by_lesson,
     retention,
+    shown_percent,
     streak,
 )
 from app.quiz.calculated import FORMULAS
@@ -67,19 +71,71 @@ def test_accuracy_and_activity_by_day() -> None:
     assert {d.day: d.total for d in grid}[NOW.date()] == 2
 
 
-def test_mastery_uses_the_latest_answer() -> None:
+def _card(question_id: str, state: int, due_in_days: float) -> ReviewCard:
+    return ReviewCard(
+        learner_id=1,
+        question_id=question_id,
+        state=state,
+        stability=3.0,
+        difficulty=5.0,
+        due=NOW + timedelta(days=due_in_days),
+        last_review=NOW - timedelta(days=1),
+    )
+
+
+def test_mastery_needs_the_latest_answer_right_and_the_card_past_learning_and_not_due() -> None:
     content = load_content(CONTENT_DIR, formulas=FORMULAS)
-    first, second = content.questions.for_lesson("albert")[:2]
-    rows = mastery_by_lesson(
-        content,
-        [_attempt(first.id, False, 2), _attempt(first.id, True, 1), _attempt(second.id, False, 0)],
-    )
+    first, second, third, fourth = content.questions.for_lesson("albert")[:4]
+    attempts = [
+        _attempt(first.id, False, 2),
+        _attempt(first.id, True, 1),  # latest right, card in review, due later: mastered
+        _attempt(second.id, False, 0),  # latest wrong
+        _attempt(third.id, True, 0),  # right, but still in its learning steps
+        _attempt(fourth.id, True, 3),  # right, but due again now: slipping
+    ]
+    cards = [
+        _card(first.id, 2, 3),
+        _card(second.id, 3, 0.01),
+        _card(third.id, 1, 0.01),
+        _card(fourth.id, 2, -1),
+    ]
+    rows = mastery_by_lesson(content, attempts, cards, NOW)
     albert = next(r for r in rows if r.slug == "albert")
-    assert (albert.seen, albert.mastered, albert.questions) == (
-        2,
-        1,
+    assert (albert.questions, albert.seen, albert.right_last_time, albert.mastered) == (
         len(content.questions.for_lesson("albert")),
+        4,
+        3,
+        1,
     )
+    assert albert.share == 1 / albert.questions
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (None, "\u2013"),
+        (0.0, "0%"),
+        (0.003, "1%"),
+        (5 / 9, "56%"),
+        (0.994, "99%"),
+        (0.996, "99%"),
+        (0.9999, "99%"),
+        (1.0, "100%"),
+    ],
+)
+def test_shown_percent_reads_100_only_when_it_is(value: float | None, shown: str) -> None:
+    assert shown_percent(value) == shown
+
+
+def test_first_tries_ignore_retries() -> None:
+    attempts = [
+        _attempt("a", False, 3),
+        _attempt("a", True, 2),
+        _attempt("b", True, 1),
+        _attempt("b", False, 0),
+    ]
+    assert first_tries(attempts) == (2, 1)
+    assert first_tries([]) == (0, 0)
 
 
 def test_forecast_puts_overdue_cards_today_and_retention_falls_with_time() -> None:
@@ -117,7 +173,7 @@ def test_forecast_puts_overdue_cards_today_and_retention_falls_with_time() -> No
 
 def test_charts_are_labelled_svg() -> None:
     rows = (
-        LessonMastery("cheat-sheet", "Comparison and interview cheat sheet", 5, 2, 1),
+        LessonMastery("cheat-sheet", "Comparison and interview cheat sheet", 5, 2, 1, 2),
         LessonMastery("albert", "ALBERT: a lite BERT", 8, 0, 0),
     )
     svg = str(charts.mastery_chart(rows))

@@ -98,9 +98,13 @@ def test_open_question_reveals_then_rates(client: TestClient, app: FastAPI) -> N
     assert client.get("/account/export.json").json()["attempts"][0]["rating"] == 2
 
 
-def test_review_queue_rates_with_a_form(client: TestClient, clock: Clock) -> None:
+def test_review_queue_rates_with_a_form(client: TestClient, app: FastAPI, clock: Clock) -> None:
+    _, fields = _answer_form(client)  # the guest's first answer makes their learner row
+    question = app.state.content.questions.get(fields["question_id"])
+    client.post("/quiz/albert", data=fields | _form_answer(question, fields))
+    client.get("/lessons/bert")  # review draws new cards from the lessons opened
     page = client.get("/review")
-    assert "20</strong> new" in page.text
+    assert f"{len(app.state.content.questions.for_lesson('bert'))}</strong> new" in page.text
     question_id = _field(page.text, "question_id")
     assert 'href="/review?show=1"' in page.text and "hidden" in page.text
     shown = client.get("/review?show=1").text
