@@ -52,7 +52,17 @@ SHARED = {
     "app.handlers",
     "app.middleware",
 }
-FEATURES = {"accounts", "quiz", "progress", "lessons", "lab", "search", "health", "interview"}
+FEATURES = {
+    "accounts",
+    "quiz",
+    "progress",
+    "lessons",
+    "lab",
+    "search",
+    "health",
+    "interview",
+    "apiguide",
+}
 ASSEMBLY = {"app.main", "app.cli", "app.tables", "app.__main__"}
 WEB_MODULES = {"pages", "api"}  # a feature's routers
 

@@ -15,7 +15,7 @@ from app.accounts.export import export_learner
 from app.accounts.identity import ApiIdentity, token_cache
 from app.accounts.learner_data import learner_data
 from app.accounts.tables import ApiToken
-from app.api import problem_responses
+from app.api import BASIC_AUTH, problem_responses
 from app.clock import as_utc
 from app.db import SessionDep
 from app.errors import NotFound, Unauthorized
@@ -97,6 +97,7 @@ def _basic(request: Request) -> tuple[str, str]:
     status_code=201,
     summary="Create a personal API token (HTTP Basic: username and password)",
     responses=problem_responses(401, 422, 429),
+    openapi_extra={"security": [{BASIC_AUTH: []}]},
 )
 def create_token(
     request: Request, session: SessionDep, body: TokenIn | None = None
