@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shlex
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
@@ -40,7 +41,7 @@ def _curl(*parts: str) -> str:
     return " \\\n  ".join(["curl -s" + (" " + parts[0] if parts else ""), *parts[1:]])
 
 
-def _body(value: dict[str, object], *, one_line: bool = True) -> str:
+def _body(value: Mapping[str, object], *, one_line: bool = True) -> str:
     """``-d '<JSON>'``; a long body gets a line per key (a quoted newline is still JSON)."""
     if one_line:
         return "-d " + shlex.quote(json.dumps(value))
