@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 
+from app.pagination import LINK_HEADER
+
 __all__ = ["BASIC_AUTH", "ProblemDetail", "install_problem_openapi", "problem_responses"]
 
 BASIC_AUTH = "basicAuth"  # an operation declares it with openapi_extra={"security": ...}
@@ -87,6 +89,9 @@ def install_problem_openapi(app: FastAPI) -> None:
                             },
                         },
                     )
+                if any(p.get("name") == "limit" for p in operation.get("parameters", [])):
+                    ok = operation["responses"].get("200", {})
+                    ok.setdefault("headers", {})["Link"] = LINK_HEADER
                 invalid = operation.get("responses", {}).get("422")
                 if invalid is not None:
                     invalid["content"] = {"application/problem+json": {"schema": problem}}

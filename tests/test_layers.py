@@ -48,6 +48,7 @@ SHARED = {
     "app.web",
     "app.deps",
     "app.api",
+    "app.pagination",
     "app.migrate",
     "app.handlers",
     "app.middleware",

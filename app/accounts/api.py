@@ -7,7 +7,7 @@ import binascii
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, Field
 
 from app.accounts import repository, service
@@ -19,6 +19,7 @@ from app.api import BASIC_AUTH, problem_responses
 from app.clock import as_utc
 from app.db import SessionDep
 from app.errors import NotFound, Unauthorized
+from app.pagination import Page, paging
 
 __all__ = ["router"]
 
@@ -117,10 +118,15 @@ def _client(request: Request) -> str:
 @router.get(
     "/tokens", summary="My API tokens (never the secrets)", responses=problem_responses(401)
 )
-def list_tokens(identity: ApiIdentity, session: SessionDep) -> list[TokenOut]:
+def list_tokens(
+    identity: ApiIdentity,
+    session: SessionDep,
+    page: Annotated[Page, Depends(paging(what="tokens"))],
+) -> list[TokenOut]:
     if identity.learner is None:
         return []
-    return [TokenOut.of(t) for t in repository.tokens_of(session, learner=identity.learner)]
+    tokens = repository.tokens_of(session, learner=identity.learner)
+    return [TokenOut.of(t) for t in page.of(tokens)]
 
 
 @router.delete(
