@@ -1,4 +1,5 @@
-"""Pieces every JSON API router shares: the problem+json schema for OpenAPI."""
+"""Pieces every JSON API router shares: the problem+json schema for OpenAPI, and the Basic scheme
+that only the token call uses (the Bearer scheme comes with the API identity dependency)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 
-__all__ = ["ProblemDetail", "install_problem_openapi", "problem_responses"]
+from app.pagination import LINK_HEADER
+
+__all__ = ["BASIC_AUTH", "ProblemDetail", "install_problem_openapi", "problem_responses"]
+
+BASIC_AUTH = "basicAuth"  # an operation declares it with openapi_extra={"security": ...}
+_BASIC_SCHEME = {
+    "type": "http",
+    "scheme": "basic",
+    "description": "Username and password: only to create a token (POST /api/v1/tokens).",
+}
 
 
 class ProblemDetail(BaseModel):
@@ -79,10 +89,15 @@ def install_problem_openapi(app: FastAPI) -> None:
                             },
                         },
                     )
+                if any(p.get("name") == "limit" for p in operation.get("parameters", [])):
+                    ok = operation["responses"].get("200", {})
+                    ok.setdefault("headers", {})["Link"] = LINK_HEADER
                 invalid = operation.get("responses", {}).get("422")
                 if invalid is not None:
                     invalid["content"] = {"application/problem+json": {"schema": problem}}
                     invalid["description"] = _DESCRIPTIONS[422]
+        schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes.setdefault(BASIC_AUTH, _BASIC_SCHEME)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.setdefault("ProblemDetail", ProblemDetail.model_json_schema())
         for unused in ("HTTPValidationError", "ValidationError"):

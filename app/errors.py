@@ -11,6 +11,8 @@
     ├── RateLimited     429  carries ``retry_after`` seconds
     └── Unavailable     503  over capacity, or the database cannot serve now; ``retry_after``
 
+``wait_in_words(seconds)`` says a ``retry_after`` the way a page does: "30 seconds", "2 minutes".
+
 Standard library only, so the pure cores (grading, scheduling, stats, the cost model) can raise
 them without loading a web framework. ``app/handlers.py`` turns them into responses.
 """
@@ -31,6 +33,7 @@ __all__ = [
     "RateLimited",
     "Unauthorized",
     "Unavailable",
+    "wait_in_words",
 ]
 
 
@@ -89,3 +92,15 @@ class Unavailable(AppError):
     def __init__(self, message: str, *, retry_after: int = 2) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+def wait_in_words(seconds: int) -> str:
+    """``30`` -> "30 seconds", ``150`` -> "3 minutes", ``9000`` -> "3 hours": seconds under two
+    minutes, then whole units rounded up, so whoever comes back then is not refused again."""
+    seconds = max(1, seconds)
+    count, unit = seconds, "second"
+    if seconds >= 2 * 3600:
+        count, unit = -(-seconds // 3600), "hour"
+    elif seconds >= 120:
+        count, unit = -(-seconds // 60), "minute"
+    return f"{count} {unit}{'s' if count != 1 else ''}"

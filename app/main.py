@@ -27,6 +27,7 @@ from app.accounts.identity import csrf_token_for, session_cookie_header
 from app.accounts.security import Signer
 from app.accounts.token_cache import TokenCache
 from app.api import install_problem_openapi
+from app.apiguide import pages as api_guide
 from app.capacity import Capacity
 from app.clock import now
 from app.config import Settings, resolve_secret_key
@@ -70,6 +71,11 @@ __all__ = ["create_app", "create_app_from_env"]
 log = logging.getLogger(__name__)
 
 GENERATED_CSS = "css/code.css"
+API_DESCRIPTION = (
+    "New here? [Getting started](/api): an account, a token and an answer in three curl "
+    "commands. **Authorize** takes a token from `POST /api/v1/tokens`. Every error under "
+    "`/api/` is an RFC 9457 `application/problem+json` document."
+)
 
 # Every feature's routers, in matching order (pages first: they are what people click).
 ROUTERS = (
@@ -84,6 +90,7 @@ ROUTERS = (
     practice_pages.router,
     review_pages.router,
     account_pages.router,
+    api_guide.router,
     progress_pages.router,
     interview_pages.router,
     quiz_api.router,
@@ -125,7 +132,7 @@ def create_app(
         title="bertprep",
         version=__version__,
         summary="Interview preparation for BERT, RoBERTa, DistilBERT, ALBERT and DeBERTa.",
-        description="Every error under `/api/` is an RFC 9457 `application/problem+json` document.",
+        description=API_DESCRIPTION,
         debug=settings.debug,
         docs_url=None,
         redoc_url=None,
@@ -150,8 +157,8 @@ def create_app(
     install_error_handlers(app)
     install_database_error_handler(app)
     install_problem_openapi(app)
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)  # inside: its 413s get the headers
     app.add_middleware(ResponseHeaders, extra=session_cookie_header)
-    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     _add_routes(app, code_css=generated[GENERATED_CSS], favicon=static("favicon.svg"))
     return app
 

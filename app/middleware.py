@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import PayloadTooLarge
+from app.handlers import app_error_response
 
 __all__ = ["MAX_BODY_BYTES", "BodyLimit", "ResponseHeaders"]
 
@@ -59,10 +60,12 @@ MAX_BODY_BYTES = 64 * 1024  # the largest legitimate body is an open answer of 5
 
 
 class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with a 413 problem document.
+    """Refuse request bodies over ``limit`` bytes with 413: a problem document under ``/api/``,
+    the site's error page elsewhere (``app_error_response``, as every other error).
 
     Declared sizes are refused before reading; undeclared (chunked) bodies are counted as they
-    arrive and raise PayloadTooLarge, which the error handlers render.
+    arrive and raise PayloadTooLarge, which the error handlers render. Added inside
+    ``ResponseHeaders``, so its pages carry the same security headers as any other.
     """
 
     def __init__(self, app: ASGIApp, *, limit: int) -> None:
@@ -74,26 +77,11 @@ class BodyLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length", b"0")
         if declared.isdigit() and int(declared) > self.limit:
-            body = json.dumps(
-                {
-                    "type": "about:blank",
-                    "title": "Content Too Large",
-                    "status": 413,
-                    "detail": f"The request body is {int(declared):,} bytes; the limit is {self.limit:,}.",
-                    "instance": scope["path"],
-                }
-            ).encode()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 413,
-                    "headers": [
-                        (b"content-type", b"application/problem+json"),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
+            refused = PayloadTooLarge(
+                f"The request body is {int(declared):,} bytes; the limit is {self.limit:,}."
             )
-            await send({"type": "http.response.body", "body": body})
+            response = await app_error_response(Request(scope, receive), refused)
+            await response(scope, receive, send)
             return
         seen = 0
 

@@ -49,11 +49,22 @@ SHARED = {
     "app.web",
     "app.deps",
     "app.api",
+    "app.pagination",
     "app.migrate",
     "app.handlers",
     "app.middleware",
 }
-FEATURES = {"accounts", "quiz", "progress", "lessons", "lab", "search", "health", "interview"}
+FEATURES = {
+    "accounts",
+    "quiz",
+    "progress",
+    "lessons",
+    "lab",
+    "search",
+    "health",
+    "interview",
+    "apiguide",
+}
 ASSEMBLY = {"app.main", "app.cli", "app.tables", "app.__main__"}
 WEB_MODULES = {"pages", "api"}  # a feature's routers
 

@@ -7,7 +7,7 @@ import binascii
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, Field
 
 from app.accounts import repository, service
@@ -15,10 +15,11 @@ from app.accounts.export import export_learner
 from app.accounts.identity import ApiIdentity, token_cache
 from app.accounts.learner_data import learner_data
 from app.accounts.tables import ApiToken
-from app.api import problem_responses
+from app.api import BASIC_AUTH, problem_responses
 from app.clock import as_utc
 from app.db import SessionDep
 from app.errors import NotFound, Unauthorized
+from app.pagination import Page, paging
 
 __all__ = ["router"]
 
@@ -97,6 +98,7 @@ def _basic(request: Request) -> tuple[str, str]:
     status_code=201,
     summary="Create a personal API token (HTTP Basic: username and password)",
     responses=problem_responses(401, 422, 429),
+    openapi_extra={"security": [{BASIC_AUTH: []}]},
 )
 def create_token(
     request: Request, session: SessionDep, body: TokenIn | None = None
@@ -116,10 +118,15 @@ def _client(request: Request) -> str:
 @router.get(
     "/tokens", summary="My API tokens (never the secrets)", responses=problem_responses(401)
 )
-def list_tokens(identity: ApiIdentity, session: SessionDep) -> list[TokenOut]:
+def list_tokens(
+    identity: ApiIdentity,
+    session: SessionDep,
+    page: Annotated[Page, Depends(paging(what="tokens"))],
+) -> list[TokenOut]:
     if identity.learner is None:
         return []
-    return [TokenOut.of(t) for t in repository.tokens_of(session, learner=identity.learner)]
+    tokens = repository.tokens_of(session, learner=identity.learner)
+    return [TokenOut.of(t) for t in page.of(tokens)]
 
 
 @router.delete(

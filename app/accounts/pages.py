@@ -23,7 +23,7 @@ from app.accounts.identity import (
     token_cache,
 )
 from app.accounts.learner_data import learner_data
-from app.accounts.passwords import PASSWORD_RULES
+from app.accounts.passwords import MAX_PASSWORD, MIN_PASSWORD, PASSWORD_RULES
 from app.accounts.security import SessionClaims
 from app.db import SessionDep
 from app.errors import AppError, InvalidInput, RateLimited
@@ -35,6 +35,18 @@ router = APIRouter(include_in_schema=False)
 
 FormText = Annotated[str, Form()]
 TOKEN_ID_MAX = 2**63 - 1
+
+
+# What the forms state before submission and give the browser to check: the server's own rules.
+SIGN_UP_RULES = {
+    "username": service.USERNAME_RULES,
+    "username_min": service.MIN_USERNAME,
+    "username_max": service.MAX_USERNAME,
+    "username_pattern": service.USERNAME_PATTERN,
+    "password": PASSWORD_RULES,
+    "password_min": MIN_PASSWORD,
+    "password_max": MAX_PASSWORD,
+}
 
 
 def _account_page(
@@ -63,8 +75,7 @@ def _account_page(
             "form_name": form_name,
             "new_token": new_token,
             "values": values or {},
-            "password_rules": PASSWORD_RULES,
-            "username_rules": service.USERNAME_RULES,
+            "rules": SIGN_UP_RULES,
         },
         status_code=error.status if error else status_code,
     )

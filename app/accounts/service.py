@@ -36,13 +36,16 @@ from app.accounts.security import (
 from app.accounts.tables import ApiToken, Learner
 from app.clock import now
 from app.db import retry_on_conflict
-from app.errors import Conflict, InvalidInput, NotFound, RateLimited, Unauthorized
+from app.errors import Conflict, InvalidInput, NotFound, RateLimited, Unauthorized, wait_in_words
 
 __all__ = [
     "FAILURE_WINDOW",
     "MAX_FAILURES_PER_CLIENT",
     "MAX_FAILURES_PER_PAIR",
     "MAX_FAILURES_PER_USERNAME",
+    "MAX_USERNAME",
+    "MIN_USERNAME",
+    "USERNAME_PATTERN",
     "USERNAME_RULES",
     "SignedIn",
     "authenticate",
@@ -56,8 +59,12 @@ __all__ = [
     "validate_credentials",
 ]
 
-USERNAME = re.compile(r"^[a-z0-9_.-]{3,40}$")
-USERNAME_RULES = "3 to 40 characters: letters, digits, '.', '_' or '-'"
+MIN_USERNAME, MAX_USERNAME = 3, 40
+USERNAME = re.compile(rf"^[a-z0-9_.-]{{{MIN_USERNAME},{MAX_USERNAME}}}$")  # after strip, lower
+USERNAME_RULES = f"{MIN_USERNAME} to {MAX_USERNAME} characters: letters, digits, '.', '_' or '-'"
+# The same rule for the browser's ``pattern`` attribute (a JavaScript regex, compiled with the
+# ``v`` flag, where ``-`` in a class needs its backslash): capitals too, as they are lowercased.
+USERNAME_PATTERN = rf"[A-Za-z0-9_.\-]{{{MIN_USERNAME},{MAX_USERNAME}}}"
 FAILURE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_PAIR = 5  # one username, one client address
 MAX_FAILURES_PER_USERNAME = 50  # one username, any address
@@ -147,7 +154,7 @@ def _limit_reached(counts: repository.FailureCounts) -> datetime | None:
 
 def authenticate(session: Session, *, username: str, password: str, client: str) -> Learner:
     """The learner these credentials belong to; Unauthorized, or RateLimited past a limit."""
-    name = _username(username)[:40]
+    name = _username(username)[:MAX_USERNAME]
     keys: Sequence[str] = (f"sign-in:name:{name}", f"sign-in:client:{client[:64]}")
 
     def count_and_record() -> tuple[int, Learner | None]:
@@ -159,7 +166,7 @@ def authenticate(session: Session, *, username: str, password: str, client: str)
             wait = FAILURE_WINDOW - (now() - oldest)
             seconds = max(1, int(wait.total_seconds()) + 1)
             raise RateLimited(
-                f"Too many failed sign-ins. Try again in {seconds // 60 + 1} minutes.",
+                f"Too many failed sign-ins. Try again in {wait_in_words(seconds)}.",
                 retry_after=seconds,
             )
         failure_id = repository.record_failure(session, username=name, client=client)

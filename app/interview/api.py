@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from sqlmodel import Session
 
 from app.accounts.identity import ApiIdentity
@@ -22,6 +22,7 @@ from app.interview.schemas import (
     ReportOut,
 )
 from app.interview.tables import IN_PROGRESS, Interview
+from app.pagination import Page, paging
 from app.quiz import open_answers
 from app.web import ContentDep
 
@@ -81,8 +82,13 @@ def create_interview(
     summary="My mock interviews, newest first",
     responses=problem_responses(401),
 )
-def list_interviews(identity: ApiIdentity, session: SessionDep) -> list[InterviewSummaryOut]:
-    return [InterviewSummaryOut.of(i) for i in service.interviews(session, identity=identity)]
+def list_interviews(
+    identity: ApiIdentity,
+    session: SessionDep,
+    page: Annotated[Page, Depends(paging(what="interviews"))],
+) -> list[InterviewSummaryOut]:
+    interviews = service.interviews(session, identity=identity)
+    return [InterviewSummaryOut.of(i) for i in page.of(interviews)]
 
 
 @router.get(

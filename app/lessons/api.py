@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 
 from app.api import problem_responses
 from app.lessons.schemas import LessonDetail, LessonSummary
+from app.pagination import Page, paging
 from app.web import ContentDep
 
 __all__ = ["router"]
@@ -14,8 +17,10 @@ router = APIRouter(prefix="/api/v1/lessons", tags=["lessons"])
 
 
 @router.get("", summary="List lessons in reading order")
-async def list_lessons(content: ContentDep) -> list[LessonSummary]:
-    return [LessonSummary.of(lesson) for lesson in content.lessons]
+async def list_lessons(
+    content: ContentDep, page: Annotated[Page, Depends(paging(what="lessons"))]
+) -> list[LessonSummary]:
+    return [LessonSummary.of(lesson) for lesson in page.of(content.lessons)]
 
 
 @router.get(

@@ -4,11 +4,13 @@ that teaches it (``content/glossary.yaml``, read with the lessons)."""
 from __future__ import annotations
 
 from itertools import groupby
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
+from app.pagination import Page, paging
 from app.web import ContentDep, render
 
 __all__ = ["api_router", "router"]
@@ -45,7 +47,9 @@ async def glossary_page(request: Request, content: ContentDep) -> HTMLResponse:
 
 
 @api_router.get("", summary="Every glossary term, alphabetical")
-async def glossary_api(content: ContentDep) -> list[TermOut]:
+async def glossary_api(
+    content: ContentDep, page: Annotated[Page, Depends(paging(what="terms"))]
+) -> list[TermOut]:
     return [
         TermOut(
             id=t.id,
@@ -57,5 +61,5 @@ async def glossary_api(content: ContentDep) -> list[TermOut]:
             lesson_url=t.lesson_url,
             url=t.url,
         )
-        for t in content.glossary.terms
+        for t in page.of(content.glossary.terms)
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -13,6 +13,7 @@ from app.api import problem_responses
 from app.clock import as_utc
 from app.db import SessionDep, run_with_session
 from app.deps import NowDep, RngDep, SchedulerDep
+from app.pagination import Page, paging
 from app.quiz import answers, calculated, open_answers, service
 from app.quiz.scheduling import State
 from app.quiz.schemas import (
@@ -41,6 +42,7 @@ async def list_questions(
     content: ContentDep,
     identity: ApiIdentity,
     rng: RngDep,
+    page: Annotated[Page, Depends(paging(what="questions"))],
     lesson: Annotated[
         str | None, Query(description="a lesson slug; all questions when left out")
     ] = None,
@@ -52,7 +54,7 @@ async def list_questions(
         QuestionOut.of(
             q, service.shuffled_order(q, rng), calculated.new_seed(rng) if q.compute else None
         )
-        for q in questions
+        for q in page.of(questions)
     ]
 
 
@@ -115,7 +117,11 @@ class DueOut(BaseModel):
 
 @router.get("/reviews/due", summary="What is due for review now", responses=problem_responses(401))
 def reviews_due(
-    identity: ApiIdentity, session: SessionDep, content: ContentDep, now: NowDep
+    identity: ApiIdentity,
+    session: SessionDep,
+    content: ContentDep,
+    now: NowDep,
+    page: Annotated[Page, Depends(paging(what="queue items"))],
 ) -> DueOut:
     summary = service.due_for(session, identity=identity, bank=content.questions, now=now)
     return DueOut(
@@ -127,7 +133,7 @@ def reviews_due(
             DueItemOut(
                 question_id=i.question_id, kind=i.kind, due=i.due.isoformat() if i.due else None
             )
-            for i in summary.queue
+            for i in page.of(summary.queue)
         ],
     )
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from app.api import problem_responses
+from app.pagination import Page, paging
 from app.search.index import MAX_QUERY_LENGTH, SearchIndex
 
 __all__ = ["router"]
@@ -38,11 +39,14 @@ class SearchResult(BaseModel):
 
 class SearchResponse(BaseModel):
     query: str
-    count: int
+    count: int = Field(description="the results in this response (`limit` at most)")
     results: list[SearchResult]
     did_you_mean: str | None = Field(
         default=None, description="the query respelt when a word of it matched nothing"
     )
+
+
+SEARCH_PAGE = 20  # what one search returned before paging: still the default
 
 
 @router.get(
@@ -50,9 +54,14 @@ class SearchResponse(BaseModel):
     summary="Search lesson sections, glossary terms and questions",
     responses=problem_responses(422),
 )
-async def search_api(request: Request, q: QueryParam = "") -> SearchResponse:
+async def search_api(
+    request: Request,
+    page: Annotated[Page, Depends(paging(default_limit=SEARCH_PAGE, what="results"))],
+    q: QueryParam = "",
+) -> SearchResponse:
     index: SearchIndex = request.app.state.search
-    hits = index.search(q)
+    assert page.end is not None  # search always has a limit
+    hits = page.of(index.search(q, limit=page.end + 1))  # one more: is there a next page?
     results = [
         SearchResult(
             kind=h.kind,

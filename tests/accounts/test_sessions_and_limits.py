@@ -5,6 +5,7 @@ client runs it on its own event loop), against a real database file."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -18,8 +19,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from app.accounts.passwords import MAX_PASSWORD, MIN_PASSWORD, PASSWORD_RULES
 from app.accounts.security import SESSION_COOKIE
-from app.accounts.service import MAX_FAILURES_PER_PAIR
+from app.accounts.service import MAX_FAILURES_PER_PAIR, MAX_USERNAME, MIN_USERNAME, USERNAME_RULES
 from app.accounts.tables import LearnerSession, SignInFailure
 from tests.conftest import make_account
 
@@ -210,10 +212,32 @@ def test_weak_passwords_are_refused_with_the_reason(
     assert reason in response.json()["detail"]
 
 
+def _input(page: str, element_id: str) -> dict[str, str]:
+    tag = re.search(rf'<input id="{element_id}"[^>]*>', page)
+    assert tag, element_id
+    return {k: html.unescape(v) for k, v in re.findall(r'([a-z-]+)="([^"]*)"', tag.group(0))}
+
+
 def test_the_sign_up_form_states_the_rules_before_submission(client: TestClient) -> None:
     page = client.get("/account").text
-    assert "3 to 40 characters" in page
-    assert "not a common password" in page
+    form = page[page.index('action="/account/register"') : page.index('action="/account/sign-in"')]
+    for rules in (USERNAME_RULES, PASSWORD_RULES):  # shown before the form is sent
+        assert html.unescape(form).index(rules) < html.unescape(form).index('type="submit"')
+    username, password = _input(form, "reg-username"), _input(form, "reg-password")
+    assert (username["minlength"], username["maxlength"]) == (str(MIN_USERNAME), str(MAX_USERNAME))
+    assert (password["minlength"], password["maxlength"]) == (str(MIN_PASSWORD), str(MAX_PASSWORD))
+    assert username["aria-describedby"] == "reg-username-rules"
+
+
+@pytest.mark.parametrize(
+    "name", ["ada", "Ada.Lovelace", "a_b-c.9", "ab", "x" * 40, "x" * 41, "ad a", "ädä", "ada!"]
+)
+def test_the_browser_pattern_agrees_with_the_server(client: TestClient, name: str) -> None:
+    pattern = _input(client.get("/account").text, "reg-username")["pattern"]
+    browser_allows = re.fullmatch(pattern, name) is not None  # the same syntax in JavaScript
+    created = client.post("/api/v1/accounts", json={"username": name, "password": PASSWORD})
+    assert created.status_code in (201, 422), created.text
+    assert browser_allows == (created.status_code == 201), created.text
 
 
 def test_sixteen_sign_ups_eight_at_a_time_all_land(client: TestClient) -> None:

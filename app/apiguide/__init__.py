@@ -1,0 +1,1 @@
+"""``/api``: the JSON API's getting-started page (the reference itself is ``/docs``)."""
