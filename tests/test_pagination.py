@@ -9,10 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.pagination import MAX_LIMIT
-from tests.conftest import make_account
+from tests.conftest import Clock, make_account, new_id
 
 NEXT = re.compile(r'^<([^>]+)>; rel="next"$')
 
@@ -29,9 +30,16 @@ LISTS: list[tuple[str, dict[str, str], str | None]] = [
 
 
 @pytest.fixture
-def auth(client: TestClient) -> dict[str, str]:
-    """A learner with three tokens and three interviews, so every list has pages."""
+def auth(client: TestClient, app: FastAPI, clock: Clock) -> dict[str, str]:
+    """A learner with three tokens, three interviews and three cards due (answered wrong, so
+    back in a minute: review draws only what the learner has met), so every list has pages."""
     headers = make_account(client)
+    singles = [q for q in app.state.content.questions.questions if q.type == "single"][:3]
+    for question in singles:
+        wrong = next(o.id for o in question.options if not o.correct)
+        answer = {"attempt_id": new_id(), "question_id": question.id, "response": {"choice": wrong}}
+        assert client.post("/api/v1/attempts", headers=headers, json=answer).status_code == 201
+    clock.advance(minutes=2)
     for name in ("two", "three"):
         client.post("/api/v1/tokens", auth=("ada", "correct horse"), json={"name": name})
     for _ in range(3):

@@ -13,19 +13,16 @@ from app.quiz import practice_repository, repository
 __all__ = ["QuizData"]
 
 
+EXPORTED = ("attempts", "review_cards", "review_log", "practice_sessions", "lesson_visits")
+
+
 class QuizData(LearnerData):
     """Implements ``LearnerData`` for the attempt, review_card, review_log and lesson_visit
     tables."""
 
     def export(self, session: Session, learner_id: int | None) -> dict[str, list[dict[str, Any]]]:
         if learner_id is None:
-            return {
-                "attempts": [],
-                "review_cards": [],
-                "review_log": [],
-                "practice_sessions": [],
-                "lesson_visits": [],
-            }
+            return {key: [] for key in EXPORTED}
         attempts = repository.attempts_of(session, learner_id=learner_id)
         cards = repository.cards_of(session, learner_id=learner_id)
         logs = repository.logs_of(session, learner_id=learner_id)
