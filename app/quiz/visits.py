@@ -6,7 +6,7 @@ to nothing: a visitor without a session cookie (a crawler, a first-time reader) 
 dictionary lookup; a cookie already recorded for this lesson, one more. Otherwise the
 cookie's signature is checked (once per cookie and process) and the write is handed to a
 background task that Starlette runs after the response has been sent: one read to find the
-learner (a guest who has saved nothing yet has no row, and nothing is recorded), and an
+learner (a guest who has saved nothing yet gets their row now, as a first answer would give it), and an
 ``INSERT … ON CONFLICT DO NOTHING`` only when it is the first visit. Failures are logged,
 never shown: the page is already out.
 """
@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from starlette.background import BackgroundTask
 
+from app.accounts.identity import Identity, ensure_learner
 from app.accounts.security import SessionClaims, Signer, hash_token
 from app.db import retry_on_conflict
 from app.errors import AppError
@@ -45,9 +46,7 @@ class LessonVisits:
 
     def after_page(self, cookie: str | None, lesson: str) -> BackgroundTask | None:
         """The task that records this visit once the page is sent, or None when there is
-        nothing to record: no cookie, a forged one, or one already recorded here. A guest
-        with no learner row is looked up each time (after the page is sent): their first
-        answer makes the row, and the next lesson they open counts."""
+        nothing to record: no cookie, a forged one, or one already recorded here."""
         if not cookie or (cookie, lesson) in self._recorded:
             return None
         claims = self._claims.get(cookie)
@@ -67,7 +66,9 @@ class LessonVisits:
                     session, public_id=claims.public_id, secret_hash=secret, lesson=lesson
                 )
                 session.commit()  # end the read
-                if found is None:  # no learner row (yet), or a session since ended
+                if found is None and secret is None:  # a guest who has saved nothing yet
+                    found = self._new_guest(session, claims.public_id)
+                if found is None:  # a signed-in session since ended
                     return
                 learner_id, seen = found
                 if not seen:
@@ -84,6 +85,15 @@ class LessonVisits:
             log.warning("lesson visit to %s not recorded: %s", lesson, exc)
             return
         self._remember(self._recorded, (cookie, lesson), None)
+
+    @staticmethod
+    def _new_guest(session: Session, public_id: str) -> tuple[int, bool]:
+        """A guest's first lesson makes their learner row (as a first answer would), so what
+        they read before answering anything reaches their review queue."""
+        learner = ensure_learner(session, Identity(public_id, None, "session"))
+        session.commit()
+        assert learner.id is not None  # flushed by the commit
+        return learner.id, False
 
     def _remember(self, memo: dict[Any, Any], key: Any, value: Any) -> None:
         """Bounded: past ``REMEMBERED`` entries the oldest goes (dicts keep insertion order)."""

@@ -68,7 +68,7 @@ def test_queue_draws_only_cards_of_lessons_opened_and_questions_answered(
     client: TestClient, app: FastAPI, clock: Clock
 ) -> None:
     bank = _bank(app)
-    client.get("/lessons/bert")  # a guest with no learner row yet: nothing to record
+    client.get("/lessons/bert")  # a first visit with no cookie yet: nothing to record
     empty = client.get("/review").text
     assert "Nothing due right now" in empty
     assert "draws from lessons you've opened and questions you've answered" in empty
@@ -92,6 +92,21 @@ def test_queue_draws_only_cards_of_lessons_opened_and_questions_answered(
 
     visits = client.get("/account/export.json").json()["lesson_visits"]
     assert visits == [{"lesson": "roberta", "first_opened_at": clock.now.isoformat()}]
+
+
+def test_a_guest_who_reads_before_answering_gets_that_lessons_cards(
+    client: TestClient, app: FastAPI
+) -> None:
+    """A guest with a cookie but no learner row (nothing saved yet) opens a lesson: the visit
+    makes the row, as a first answer would, and the lesson's cards are in the queue."""
+    _csrf(client)  # the account page starts the guest's session
+    assert client.get("/api/v1/me/export").json()["lesson_visits"] == []
+    assert client.get("/lessons/distilbert").status_code == 200
+    due = _due(client)
+    distilbert = [q.id for q in _bank(app).for_lesson("distilbert")]
+    assert due["new"] == len(distilbert)
+    assert [i["question_id"] for i in due["queue"]] == distilbert
+    assert "Nothing due right now" not in client.get("/review").text
 
 
 def test_a_forged_cookie_records_no_visit(client: TestClient, app: FastAPI) -> None:
