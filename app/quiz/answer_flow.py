@@ -26,7 +26,7 @@ from app.accounts.identity import Identity
 from app.content.index import ContentIndex
 from app.content.questions import Question
 from app.errors import AppError, InvalidInput
-from app.quiz import answers, calculated, forms, practice, practice_service
+from app.quiz import answers, calculated, forms, practice, practice_service, service
 from app.quiz.answers import AttemptResult
 from app.quiz.practice import Item
 from app.quiz.practice_tables import PracticeSession
@@ -133,7 +133,19 @@ async def _take(sent: Sent, form: FormData, question: Question, attempt_id: str)
         if first is not None:  # rated before: Back to the question, a new text
             text_only = {**answer.response, "rating": first.response.get("rating")}
             return await _shown(sent, question, first, answer, created=False, compare=text_only)
-        return await open_reveal(sent.request, sent.page, question, answer, attempt_id)
+        intervals = await _in_thread(
+            sent,
+            lambda session: service.intervals_for(
+                session,
+                scheduler=sent.request.app.state.scheduler,
+                identity=sent.identity,
+                question_id=question.id,
+                now=sent.now,
+            ),
+        )
+        return await open_reveal(
+            sent.request, sent.page, question, answer, attempt_id, intervals=intervals
+        )
     writer: AttemptWriter = sent.request.app.state.attempt_writer
     answered = await writer.answer(
         lambda work: run_in_threadpool(work, sent.session),

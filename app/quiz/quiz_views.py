@@ -123,9 +123,16 @@ def question_page(
 
 
 async def open_reveal(
-    request: Request, page: Page, question: Question, answer: forms.FormAnswer, attempt_id: str
+    request: Request,
+    page: Page,
+    question: Question,
+    answer: forms.FormAnswer,
+    attempt_id: str,
+    *,
+    intervals: dict[int, str],
 ) -> HTMLResponse:
-    """An open answer not rated yet: the judge's verdict and evidence, and the four ratings."""
+    """An open answer not rated yet: the judge's verdict and evidence, and the four ratings,
+    each with the interval FSRS would give it."""
     text = answer.response["text"]
     grader = open_answers.on_pool(request.app.state.lab_store, request.app.state.lab_pool)
     graded = await grader(question, text)
@@ -139,6 +146,7 @@ async def open_reveal(
             "attempt_id": attempt_id,
             "started_ms": answer.started_ms if answer.started_ms is not None else "",
             "ratings": RATINGS,
+            "intervals": intervals,
         },
     )
 

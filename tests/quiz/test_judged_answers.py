@@ -76,6 +76,9 @@ def test_quiz_page_highlights_the_evidence_before_and_after_rating(
     assert 'data-verdict="acceptable"' in reveal.text
     assert re.search(r'<mark class="hl hl-point" title="Covers: [^"]*FLOPs[^"]*">', reveal.text)
     assert "is-suggested" in reveal.text and 'data-grader="minilm"' in reveal.text
+    # Each rating names the interval FSRS would give a new card: Again soonest, Easy latest.
+    labels = re.findall(r'<span class="rating-interval">([^<]+)</span>', reveal.text)
+    assert len(labels) == 4 and labels[0].endswith("min") and labels[3].endswith(("d", "mo"))
     rated = minilm_client.post("/quiz/albert", data=fields | {"rating": "3"})
     assert rated.status_code == 200 and 'class="hl hl-point"' in rated.text
     assert '<h1 id="verdict">Acceptable</h1>' in rated.text
@@ -108,6 +111,7 @@ def test_review_answers_an_open_card_in_writing_and_keeps_it(minilm_client: Test
     reveal = minilm_client.post("/review/answer", data=form | {"text": STRONG})
     assert reveal.status_code == 200 and 'class="hl hl-point"' in reveal.text
     assert 'action="/review"' in reveal.text
+    assert reveal.text.count('class="rating-interval"') == 4
     empty = minilm_client.post("/review/answer", data=form | {"text": "  "})
     assert empty.status_code == 422 and "empty" in empty.text
     rated = minilm_client.post(
