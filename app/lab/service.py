@@ -37,7 +37,7 @@ from app.lab.results import (  # Compared, LabInput, Row, score_prediction: also
     score_prediction,
 )
 from app.lab.store import Built, ModelStore, PresetNotAllowed
-from app.lab.timing import MODULE_PASSES, WARMUP, measure_interleaved
+from app.lab.timing import MODULE_PASSES, PASSES_PER_RUN, WARMUP, measure_interleaved
 
 __all__ = [
     "ASSUMED_GFLOP_PER_S",
@@ -201,8 +201,9 @@ def _pass_gflop(configs: Sequence[EncoderConfig], seq_lens: Sequence[int]) -> fl
 
 
 def work_gflop(configs: Sequence[EncoderConfig], seq_lens: Sequence[int], runs: int) -> float:
-    """FLOPs a request will spend: warm-up, timed and module passes of every model and length."""
-    return _pass_gflop(configs, seq_lens) * (runs + WARMUP + MODULE_PASSES)
+    """FLOPs a request will spend: warm-up, timed (each after an untimed pass) and module passes
+    of every model and length."""
+    return _pass_gflop(configs, seq_lens) * (runs * PASSES_PER_RUN + WARMUP + MODULE_PASSES)
 
 
 def estimate_seconds(gflop: float) -> float:
@@ -216,8 +217,8 @@ def _runs(
     lab_max_work); none asked for: DEFAULT_RUNS, or as many as fit if fewer, never under one."""
     limit = store.max_work_gflop
     if runs is None:
-        fitting = int(limit / _pass_gflop(configs, seq_lens)) - WARMUP - MODULE_PASSES
-        runs = max(1, min(DEFAULT_RUNS, fitting))
+        spare = limit / _pass_gflop(configs, seq_lens) - WARMUP - MODULE_PASSES
+        runs = max(1, min(DEFAULT_RUNS, int(spare // PASSES_PER_RUN)))
     gflop = work_gflop(configs, seq_lens, runs)
     if gflop > limit:
         raise Refused(
