@@ -175,6 +175,11 @@ class CompareOut(BaseModel):
         description="some model's p10-p90 spread exceeds half its median: run again, with more runs"
     )
     environment: dict[str, Any]
+    blas_threads: int | None = Field(
+        default=None,
+        description="BLAS threads the timed passes ran on, where the preset fixes them (tiny: 1); "
+        "else those in environment.blas",
+    )
 
 
 def _parameters(p: cost.Parameters) -> ParametersOut:
@@ -238,6 +243,7 @@ def compare_out(result: Compared, environment: dict[str, Any]) -> CompareOut:
         else None,
         noisy=result.noisy,
         environment=environment,
+        blas_threads=result.blas_threads,
     )
 
 

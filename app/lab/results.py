@@ -91,6 +91,7 @@ class Compared:
     runs: int
     rows: tuple[Row, ...]
     prediction: Prediction | None = None
+    blas_threads: int | None = None  # the timed passes' BLAS threads, where the preset set them
 
     @property
     def noisy(self) -> bool:

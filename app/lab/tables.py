@@ -94,6 +94,7 @@ def result_view(result: Compared, content: ContentIndex, focus: str) -> dict[str
     return {
         "preset": result.preset.value,
         "runs": result.runs,
+        "threads": result.blas_threads,
         "noisy": result.noisy,
         "seq_len": lab_input.seq_len,
         "tokens": list(lab_input.tokens[:TOKENS_SHOWN]) if lab_input.tokens else None,
