@@ -85,7 +85,7 @@ MODULE_LABELS: dict[str, str] = {
 }
 
 # What a pass timed by module spends outside every module's section (``Measured.other_ms``).
-OTHER_LABEL = "Other (buffers, the mask, glue between modules, Python and timer overhead)"
+OTHER_LABEL = "Other (buffers, glue, Python)"
 
 # Layout shared by the horizontal bar charts (SVG user units).
 # Each chart keeps room right of the longest bar for its value label.

@@ -104,6 +104,14 @@ class _Scale:
         return _ST + _PH * (1 - ms / self.ms_top)
 
 
+def _length_ticks(longest: int) -> list[float]:
+    """Quarters of the longest length when it is a power of two (the sweep's lengths are), so
+    the axis ends at the last point; round steps otherwise. Evenly spaced either way."""
+    if longest >= 16 and longest & (longest - 1) == 0:
+        return [longest * i / 4 for i in range(5)]
+    return nice_ticks(longest, 4)
+
+
 def _axes(scale: _Scale, n_ticks: Sequence[float], ms_ticks: Sequence[float]) -> str:
     """Grid lines and ms labels up the left, linear length ticks along the bottom, both titles."""
     body = []
@@ -156,7 +164,7 @@ def sweep_chart(results: Sequence[Compared]) -> tuple[Markup, Markup]:
     lengths = [c.lab_input.seq_len for c in results]
     titles = {r.name: short_title(r) for r in results[0].rows} if results else {}
     series, fits = sweep_series(results), fits_of(results)
-    n_ticks = nice_ticks(max(lengths, default=1), 4)
+    n_ticks = _length_ticks(max(lengths, default=1))
     ms_ticks = nice_ticks(max((v for vs in series.values() for v in vs), default=1.0), 5)
     scale = _Scale(n_ticks[-1], ms_ticks[-1])
     body = [_axes(scale, n_ticks, ms_ticks)]
