@@ -21,8 +21,8 @@ longer matters at all, and each timed figure is the warm latency a server answer
 model again would see. The ratio to BERT is taken round by round (a model's time over BERT's
 in the same round, so a slow spell that hits the whole round cancels out) and summarised by the
 median and the 10th-90th percentiles of those per-round ratios (``ratio_spread``). On the 2-core
-VM, with 30 rounds, that median moved by ±2% between consecutive compares where the ratio of
-the two medians moved by up to ±40% while other work shared the cores (bench/README.md).
+VM, under load from other work, RoBERTa/BERT's per-round median stayed in 0.98-1.05 over ten
+compares where the ratio of the two medians ranged 0.77-1.41 (bench/README.md).
 
 The module breakdown comes from ``MODULE_PASSES`` passes with a ``ModuleTimer``, each also
 timed as a whole; the pass with the median whole time is reported, and whatever that pass spent
