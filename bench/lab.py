@@ -9,10 +9,17 @@
 3. Resident memory of the web process once the tiny presets and MiniLM are loaded (<= 400 MB).
 4. Lesson pages while the lab is busy: requests per second with the lab idle vs with compares
    running back to back (wrk when installed, else httpx), to show the pool keeps the site up.
+5. The lab reads true: ten consecutive default compares (``POST /api/v1/lab/compare`` with what
+   the /lab form sends unchanged: its example text, the tiny preset, every model) against a
+   server process, each RoBERTa/BERT and DistilBERT/BERT ratio printed with its p10-p90 spread.
+   Targets: RoBERTa/BERT (the same computation) within 0.95-1.05 every time, DistilBERT/BERT
+   within 0.05 of its median over the ten.
 
-    .venv/bin/python bench/lab.py [--runs 20] [--threads 2] [--skip-web]
+    .venv/bin/python bench/lab.py [--runs 20] [--threads 2] [--skip-web] [--compares 10]
+    .venv/bin/python bench/lab.py --only-compares [--compares 10]
 
-Needs the parity extra (transformers) and torch==2.13.0; 3 and 4 start the app as a process.
+Needs the parity extra (transformers) and torch==2.13.0 (5 alone does not); 3, 4 and 5 start
+the app as a process.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ TARGETS = {"tiny": 0.5, "base": 0.8}
 BLOCK = 5
 PEAK_SHARE = 0.70
 RSS_MB = 400
+SAME_BAND = (0.95, 1.05)  # RoBERTa/BERT, every compare
+DISTIL_BAND = 0.05  # DistilBERT/BERT, from the median of the compares
 
 
 def latency_vs_torch(preset: str, runs: int, threads: int) -> float:
@@ -236,13 +245,81 @@ def _page_rate(url: str, seconds: float, wrk) -> float:  # type: ignore[no-untyp
     return count / seconds
 
 
+def repeated_compares(count: int) -> bool:
+    """``count`` default compares in a row through the API of a server process: each one's
+    RoBERTa/BERT and DistilBERT/BERT with spread, and whether both targets hold."""
+    import httpx
+
+    from app.lab.forms import EXAMPLE_TEXT
+    from bench._harness import migrated_data_dir, serve
+
+    models = Path(__file__).resolve().parent.parent / "data" / "models"
+    with migrated_data_dir() as env:
+        env = {**env, "BERTPREP_MODELS_DIR": str(models)}
+        with serve("app.main:create_app_from_env", env) as base, httpx.Client(timeout=300) as http:
+            _wait_for_tiny(http, base)
+            print(f"{count} default compares (tiny, the form's example text, every model):")
+            rob: list[float] = []
+            distil: list[float] = []
+            for i in range(count):
+                start = time.perf_counter()
+                r = http.post(base + "/api/v1/lab/compare", json={"text": EXAMPLE_TEXT})
+                r.raise_for_status()
+                body = r.json()
+                rows = {row["variant"]: row for row in body["rows"]}
+                rob.append(rows["roberta"]["latency_ratio"])
+                distil.append(rows["distilbert"]["latency_ratio"])
+                print(
+                    f"  {i + 1:2d}  {time.perf_counter() - start:4.1f} s, {body['runs']} rounds, "
+                    f"{len(rows)} models, BERT {rows['bert']['latency_ms_median']:.2f} ms   "
+                    f"RoBERTa/BERT {_with_spread(rows['roberta'])}   "
+                    f"DistilBERT/BERT {_with_spread(rows['distilbert'])}"
+                )
+    low, high = SAME_BAND
+    same_ok = all(low <= x <= high for x in rob)
+    centre = statistics.median(distil)
+    distil_ok = all(abs(x - centre) <= DISTIL_BAND for x in distil)
+    print(
+        f"RoBERTa/BERT    {min(rob):.3f}-{max(rob):.3f} (target: every one in {low}-{high}) -> "
+        f"{'PASS' if same_ok else 'FAIL'}"
+    )
+    print(
+        f"DistilBERT/BERT {min(distil):.3f}-{max(distil):.3f}, median {centre:.3f} (target: every "
+        f"one within {DISTIL_BAND} of it) -> {'PASS' if distil_ok else 'FAIL'}"
+    )
+    return same_ok and distil_ok
+
+
+def _with_spread(row: dict[str, object]) -> str:
+    noise = " same within noise" if row["same_within_noise"] else ""
+    return (
+        f"{row['latency_ratio']:.3f} (p10-p90 {row['latency_ratio_p10']:.2f}-"
+        f"{row['latency_ratio_p90']:.2f}){noise}"
+    )
+
+
+def _wait_for_tiny(http, base: str) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(600):
+        body = http.get(base + "/api/v1/lab/variants").json()
+        if next(p for p in body["presets"] if p["name"] == "tiny")["loaded"]:
+            return
+        time.sleep(0.1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--skip-web", action="store_true")
+    parser.add_argument("--compares", type=int, default=10, help="default compares in a row (5.)")
+    parser.add_argument("--only-compares", action="store_true", help="run 5. alone")
     args = parser.parse_args()
+    if args.only_compares:
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        ok = repeated_compares(args.compares)
+        print(f"load average after:  {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        sys.exit(0 if ok else 1)
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(args.threads, user_api="blas")
@@ -252,6 +329,7 @@ def main() -> None:
     latency_vs_torch("base", max(10, args.runs // 2), args.threads)
     if not args.skip_web:
         web_process(args.seconds)
+    repeated_compares(args.compares)
 
 
 if __name__ == "__main__":

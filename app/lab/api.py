@@ -100,6 +100,14 @@ class LatencyOut(BaseModel):
     runs_ms: list[float]
 
 
+_MODULES_DOC = "time by module of one pass timed by module (the median of three such passes)"
+_OTHER_DOC = (
+    "that pass's time outside every module: buffers, the mask, glue between modules, Python "
+    "and the timer's own overhead"
+)
+_PASS_DOC = "that pass's whole time: sum(modules_ms) + other_ms (a little over the median latency)"
+
+
 class RunOut(BaseModel):
     variant: str
     preset: str
@@ -108,7 +116,9 @@ class RunOut(BaseModel):
     tokens: list[str] | None
     truncated: bool
     latency: LatencyOut
-    modules_ms: dict[str, float]
+    modules_ms: dict[str, float] = Field(description=_MODULES_DOC)
+    other_ms: float = Field(description=_OTHER_DOC)
+    module_pass_ms: float = Field(description=_PASS_DOC)
     parameters: ParametersOut
     flops: dict[str, int]
     flops_total: int
@@ -126,11 +136,20 @@ class CompareRowOut(BaseModel):
     latency_ms_median: float
     latency_ms_p10: float
     latency_ms_p90: float
-    modules_ms: dict[str, float]
+    modules_ms: dict[str, float] = Field(description=_MODULES_DOC)
+    other_ms: float = Field(description=_OTHER_DOC)
+    module_pass_ms: float = Field(description=_PASS_DOC)
     gflops_per_s: float
     params_ratio: float
     flops_ratio: float
-    latency_ratio: float
+    latency_ratio: float = Field(
+        description="median over the rounds of this model's time over BERT's in the same round"
+    )
+    latency_ratio_p10: float = Field(description="10th percentile of those per-round ratios")
+    latency_ratio_p90: float = Field(description="90th percentile of those per-round ratios")
+    same_within_noise: bool = Field(
+        description="the p10-p90 range holds 1: this run cannot tell this model's time from BERT's"
+    )
     explanation: str
     lesson_url: str
 
@@ -156,6 +175,11 @@ class CompareOut(BaseModel):
         description="some model's p10-p90 spread exceeds half its median: run again, with more runs"
     )
     environment: dict[str, Any]
+    blas_threads: int | None = Field(
+        default=None,
+        description="BLAS threads the timed passes ran on, where the preset fixes them (tiny: 1); "
+        "else those in environment.blas",
+    )
 
 
 def _parameters(p: cost.Parameters) -> ParametersOut:
@@ -173,6 +197,8 @@ def _parameters(p: cost.Parameters) -> ParametersOut:
 def compare_out(result: Compared, environment: dict[str, Any]) -> CompareOut:
     def row(r: Row) -> CompareRowOut:
         latency = r.measured.latency
+        assert r.latency_spread is not None, "a compare always runs BERT"
+        spread = r.latency_spread
         return CompareRowOut(
             variant=r.name,
             title=r.title,
@@ -184,10 +210,15 @@ def compare_out(result: Compared, environment: dict[str, Any]) -> CompareOut:
             latency_ms_p10=round(latency.p10_ms, 4),
             latency_ms_p90=round(latency.p90_ms, 4),
             modules_ms={k: round(v, 4) for k, v in r.measured.modules_ms.items()},
+            other_ms=round(r.measured.other_ms, 4),
+            module_pass_ms=round(r.measured.module_pass_ms, 4),
             gflops_per_s=round(r.gflops_per_s, 2),
             params_ratio=round(r.ratios["params"], 4),
             flops_ratio=round(r.ratios["flops"], 4),
-            latency_ratio=round(r.ratios["latency"], 4),
+            latency_ratio=round(spread.median, 4),
+            latency_ratio_p10=round(spread.p10, 4),
+            latency_ratio_p90=round(spread.p90, 4),
+            same_within_noise=spread.within_noise,
             explanation=r.explanation,
             lesson_url=r.lesson_url,
         )
@@ -212,6 +243,7 @@ def compare_out(result: Compared, environment: dict[str, Any]) -> CompareOut:
         else None,
         noisy=result.noisy,
         environment=environment,
+        blas_threads=result.blas_threads,
     )
 
 
@@ -305,6 +337,8 @@ async def run(body: RunIn, request: Request) -> RunOut:
             runs_ms=list(latency.runs_ms),
         ),
         modules_ms=row.measured.modules_ms,
+        other_ms=row.measured.other_ms,
+        module_pass_ms=row.measured.module_pass_ms,
         parameters=_parameters(row.cost.parameters),
         flops=row.cost.flops,
         flops_total=row.cost.flops_total,

@@ -1,5 +1,5 @@
-"""The lab's charts, drawn on the server as SVG: parameters by part, latency, time per module and
-latency against sequence length.
+"""The lab's charts, drawn on the server as SVG: parameters by part, latency and time per module
+(latency against sequence length is in ``app.lab.sweepchart``).
 
 Each chart has a <title> and a <desc> that lists its numbers, and the page shows the same numbers
 in a table, so nothing depends on seeing the picture (or on JavaScript). Colours come from CSS
@@ -17,12 +17,13 @@ from markupsafe import Markup
 
 from app.encoders.configs import MODULES
 from app.lab.numbers import DASH, TIMES, count, flops, millis, ratio
-from app.lab.results import BASELINE, Compared, Row
+from app.lab.results import BASELINE, Row
 from app.lab.svg import figure, legend, nice_ticks
 
 __all__ = [
     "DASH",
     "MODULE_LABELS",
+    "OTHER_LABEL",
     "PARAMETER_GROUPS",
     "TIMES",
     "Group",
@@ -37,8 +38,6 @@ __all__ = [
     "parameters_chart",
     "ratio",
     "short_title",
-    "sweep_chart",
-    "sweep_series",
 ]
 
 
@@ -84,6 +83,9 @@ MODULE_LABELS: dict[str, str] = {
     "norms": "Residuals and layer norms",
     "pooler": "Pooler",
 }
+
+# What a pass timed by module spends outside every module's section (``Measured.other_ms``).
+OTHER_LABEL = "Other (buffers, glue, Python)"
 
 # Layout shared by the horizontal bar charts (SVG user units).
 # Each chart keeps room right of the longest bar for its value label.
@@ -211,6 +213,16 @@ def parameters_chart(rows: Sequence[Row]) -> tuple[Markup, Markup]:
 # --- (b) latency with the ratio to BERT -------------------------------------------------------
 
 
+def _versus(row: Row) -> str:
+    """'0.51x BERT', or 'same as BERT within noise' when the per-round ratios straddle 1."""
+    spread = row.latency_spread
+    if row.name == BASELINE:
+        return "baseline"
+    if spread is not None and spread.within_noise:
+        return f"same as BERT within noise ({ratio(spread.median)})"
+    return f"{ratio(row.ratios['latency'])} BERT"
+
+
 def latency_chart(rows: Sequence[Row]) -> Markup:
     """Median latency per variant, a p10 to p90 whisker, and the ratio to BERT's median."""
     axis_y, height = _plot_height(len(rows))
@@ -222,7 +234,7 @@ def latency_chart(rows: Sequence[Row]) -> Markup:
         y = _TOP + i * (_BAR_H + _GAP)
         lat = row.measured.latency
         name = short_title(row)
-        versus = "baseline" if row.name == BASELINE else f"{ratio(row.ratios['latency'])} BERT"
+        versus = _versus(row)
         tip = f"{name}: median {millis(lat.median_ms)}, p10 to p90 {millis(lat.p10_ms)} to {millis(lat.p90_ms)}"
         rects, _ = _segments(y, scale, [(f"lab-v-{row.name}", lat.median_ms, tip)])
         low, high = _LABEL_W + lat.p10_ms * scale, _LABEL_W + lat.p90_ms * scale
@@ -239,7 +251,7 @@ def latency_chart(rows: Sequence[Row]) -> Markup:
     desc = "; ".join(
         f"{short_title(r)}: median {millis(r.measured.latency.median_ms)} "
         f"(p10 {millis(r.measured.latency.p10_ms)}, p90 {millis(r.measured.latency.p90_ms)}), "
-        f"{ratio(r.ratios['latency'])} BERT"
+        f"{_versus(r)}"
         for r in rows
     )
     return figure(
@@ -263,7 +275,7 @@ def modules_of(rows: Sequence[Row]) -> list[str]:
 def modules_chart(rows: Sequence[Row]) -> tuple[Markup, Markup]:
     """Time per module of one forward pass, stacked per variant; the legend."""
     axis_y, height = _plot_height(len(rows))
-    largest = max((sum(r.measured.modules_ms.values()) for r in rows), default=1.0)
+    largest = max((r.measured.module_pass_ms for r in rows), default=1.0)
     ticks = nice_ticks(largest)
     scale = (_WIDTH - _LABEL_W - 84) / ticks[-1]
     body = [_x_axis(ticks, scale, axis_y, "ms")]
@@ -280,10 +292,12 @@ def modules_chart(rows: Sequence[Row]) -> tuple[Markup, Markup]:
             )
             for m in present
         ]
+        other = row.measured.other_ms
+        pieces.append(("lab-m-other", other, f"{name}: {OTHER_LABEL} {millis(other)}"))
         rects, end = _segments(y, scale, pieces)
         body.append(
             _bar_label(y, name) + rects + f'<text x="{end + 6:.1f}" y="{y + _BAR_H / 2 + 4.5:.1f}" '
-            f'class="chart-value">{millis(sum(spent.values()))}</text>'
+            f'class="chart-value">{millis(row.measured.module_pass_ms)}</text>'
         )
     desc = "; ".join(
         f"{short_title(r)}: "
@@ -292,90 +306,12 @@ def modules_chart(rows: Sequence[Row]) -> tuple[Markup, Markup]:
             for m in present
             if r.measured.modules_ms.get(m)
         )
+        + f", other {millis(r.measured.other_ms)}, in all {millis(r.measured.module_pass_ms)}"
         for r in rows
     )
     chart = figure(
         "lab-modules", _WIDTH, height, "Time per module", desc or "No rows.", "".join(body)
     )
-    key = legend([(f"lab-m-{m}", MODULE_LABELS[m]) for m in present], label="Modules")
-    return chart, key
-
-
-# --- (d) latency against sequence length ------------------------------------------------------
-
-# The line chart's size and margins (SVG user units).
-_SW, _SH, _SL, _SR, _ST, _SB = 600, 320, 64, 20, 14, 46
-
-
-def sweep_series(results: Sequence[Compared]) -> dict[str, list[float]]:
-    """Each variant's median latency (ms) at each length of the sweep, in the rows' order."""
-    names = [r.name for r in results[0].rows] if results else []
-    return {
-        name: [
-            next(r for r in c.rows if r.name == name).measured.latency.median_ms for c in results
-        ]
-        for name in names
-    }
-
-
-def _sweep_axes(ticks: Sequence[float], lengths: Sequence[int]) -> str:
-    """Grid lines and ms labels up the left, lengths along the bottom, both axis titles."""
-    plot_w, plot_h = _SW - _SL - _SR, _SH - _ST - _SB
-    step = plot_w / max(1, len(lengths) - 1)
-    body = []
-    for tick in ticks:
-        y = _ST + plot_h * (1 - tick / ticks[-1])
-        body.append(
-            f'<line x1="{_SL}" y1="{y:.1f}" x2="{_SW - _SR}" y2="{y:.1f}" class="chart-grid"/>'
-            f'<text x="{_SL - 6}" y="{y + 4:.1f}" text-anchor="end" class="chart-axis">{tick:g}</text>'
-        )
-    for i, n in enumerate(lengths):
-        body.append(
-            f'<text x="{_SL + i * step:.1f}" y="{_ST + plot_h + 16}" text-anchor="middle" class="chart-axis">{n}</text>'
-        )
-    body.append(
-        f'<text x="{_SL + plot_w / 2:.1f}" y="{_SH - 6}" text-anchor="middle" '
-        'class="chart-axis">sequence length (tokens)</text>'
-        f'<text x="14" y="{_ST + plot_h / 2:.1f}" text-anchor="middle" class="chart-axis" '
-        f'transform="rotate(-90 14 {_ST + plot_h / 2:.1f})">median latency (ms)</text>'
-    )
-    return "".join(body)
-
-
-def _sweep_line(
-    name: str, title: str, values: Sequence[float], lengths: Sequence[int], top: float
-) -> str:
-    """One variant's polyline and a point with a tooltip at each length."""
-    plot_w, plot_h = _SW - _SL - _SR, _SH - _ST - _SB
-    step = plot_w / max(1, len(lengths) - 1)
-    points = [(_SL + i * step, _ST + plot_h * (1 - ms / top)) for i, ms in enumerate(values)]
-    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-    dots = "".join(
-        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" class="lab-fill lab-v-{name}">'
-        f"<title>{escape(title)} at {n} tokens: {millis(ms)}</title></circle>"
-        for (x, y), n, ms in zip(points, lengths, values, strict=True)
-    )
-    return f'<polyline points="{path}" class="lab-line lab-v-{name}"/>{dots}'
-
-
-def sweep_chart(results: Sequence[Compared]) -> tuple[Markup, Markup]:
-    """One line per variant: median latency at each length, lengths evenly spaced (they double)."""
-    lengths = [c.lab_input.seq_len for c in results]
-    titles = {r.name: short_title(r) for r in results[0].rows} if results else {}
-    series = sweep_series(results)
-    slowest = max((v for values in series.values() for v in values), default=1.0)
-    ticks = nice_ticks(slowest, 5)
-    body = _sweep_axes(ticks, lengths) + "".join(
-        _sweep_line(name, titles[name], values, lengths, ticks[-1])
-        for name, values in series.items()
-    )
-    desc = "; ".join(
-        f"{titles[name]}: "
-        + ", ".join(f"{n} tokens {millis(ms)}" for n, ms in zip(lengths, values, strict=True))
-        for name, values in series.items()
-    )
-    chart = figure(
-        "lab-sweep", _SW, _SH, "Latency against sequence length", desc or "No runs.", body
-    )
-    key = legend([(f"lab-v-{n}", titles[n]) for n in series], label="Variants")
+    entries = [(f"lab-m-{m}", MODULE_LABELS[m]) for m in present]
+    key = legend([*entries, ("lab-m-other", OTHER_LABEL)], label="Modules")
     return chart, key

@@ -15,13 +15,14 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar
 
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from app.errors import RateLimited
 
-__all__ = ["LabPool", "blas_info"]
+__all__ = ["LabPool", "blas_info", "blas_threads"]
 
 T = TypeVar("T")
 
@@ -39,6 +40,15 @@ def blas_info() -> list[dict[str, object]]:
         for i in threadpool_info()
         if i.get("user_api") == "blas"
     ]
+
+
+def blas_threads(limit: int | None) -> AbstractContextManager[object]:
+    """BLAS limited to ``limit`` threads inside the block (None: as the pool set it). The limit
+    is process-wide, so it is meant for the pool's runs, one at a time by default."""
+    if limit is None:
+        return nullcontext()
+    limited: AbstractContextManager[object] = threadpool_limits(limits=limit, user_api="blas")
+    return limited
 
 
 class LabPool:

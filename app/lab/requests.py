@@ -44,7 +44,10 @@ __all__ = [
 
 MAX_SEQ_LEN = 512
 MAX_RUNS = 50
-DEFAULT_RUNS = 10  # with 5, RoBERTa (BERT's own encoder) read 1.2x BERT in one run on the 2-core VM
+# Rounds a compare times when `runs` is left out. With 5, RoBERTa (BERT's own encoder) read 1.2x
+# BERT on the 2-core VM; with 10, 0.97-1.07 over ten compares; with 30 (about 2 s at tiny) and
+# per-round ratios, 0.98-1.03 (bench/lab.py --only-compares).
+DEFAULT_RUNS = 30
 MAX_TEXT_CHARS = 4000
 SWEEP_LENGTHS = (16, 32, 64, 128, 256, 512)
 DEFAULT_PRESET = Preset.tiny.value

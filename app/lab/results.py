@@ -10,7 +10,7 @@ from app.encoders import cost
 from app.encoders.configs import EncoderConfig, Preset, Variant
 from app.encoders.variants import ARCHITECTURES, MINILM
 from app.lab.requests import Refused
-from app.lab.timing import Measured
+from app.lab.timing import Measured, Spread, ratio_spread
 
 __all__ = [
     "BASELINE",
@@ -21,6 +21,7 @@ __all__ = [
     "check_prediction",
     "explained",
     "score_prediction",
+    "time_words",
 ]
 
 BASELINE = Variant.bert.value  # every ratio is taken against BERT, measured in the same run
@@ -53,6 +54,8 @@ class Row:
     explanation: str = ""
     lesson_url: str = ""
     ratios: dict[str, float] = field(default_factory=dict)  # params, flops, latency vs BERT
+    # latency vs BERT round by round: median (= ratios["latency"]) and p10-p90 over the rounds
+    latency_spread: Spread | None = None
 
     @property
     def gflops_per_s(self) -> float:
@@ -88,6 +91,7 @@ class Compared:
     runs: int
     rows: tuple[Row, ...]
     prediction: Prediction | None = None
+    blas_threads: int | None = None  # the timed passes' BLAS threads, where the preset set them
 
     @property
     def noisy(self) -> bool:
@@ -121,40 +125,62 @@ def explained(rows: Sequence[Row], preset: Preset) -> list[Row]:
         ]
     out = []
     for row in rows:
+        spread = ratio_spread(row.measured.latency.runs_ms, base.measured.latency.runs_ms)
         ratios = {
             "params": row.cost.parameters.total / base.cost.parameters.total,
             "flops": row.cost.flops_total / base.cost.flops_total,
-            "latency": row.measured.latency.median_ms / base.measured.latency.median_ms,
+            "latency": spread.median,
         }
-        explanation = _explain(row, ratios, preset)
+        explanation = _explain(row, ratios, preset, spread)
         out.append(
-            replace(row, explanation=explanation, lesson_url=_LESSONS[row.name], ratios=ratios)
+            replace(
+                row,
+                explanation=explanation,
+                lesson_url=_LESSONS[row.name],
+                ratios=ratios,
+                latency_spread=spread,
+            )
         )
     return out
 
 
-def _explain(row: Row, r: dict[str, float], preset: Preset) -> str:
+def time_words(t: float, spread: Spread) -> str:
+    """'0.51x the time', or for a range that holds 1, 'the same time within noise (1.01x,
+    0.93-1.09 over the rounds)'."""
+    if spread.within_noise:
+        return (
+            f"the same time within noise ({t:.2f}×, {spread.p10:.2f}–{spread.p90:.2f} over the "
+            "rounds)"
+        )
+    return f"{t:.2f}× the time"
+
+
+def _explain(row: Row, r: dict[str, float], preset: Preset, spread: Spread) -> str:
     p, f, t = r["params"], r["flops"], r["latency"]
+    time = time_words(t, spread)
     match row.name:
         case Variant.bert:
             return "BERT: the baseline every ratio is measured against, in this same run."
         case Variant.roberta:
             return (
                 f"RoBERTa: {p:.2f}× BERT's parameters, the extra all in its 50k-token embedding "
-                f"table; the same encoder, so {f:.2f}× the FLOPs and {t:.2f}× the time."
+                f"table; the same encoder, so {f:.2f}× the FLOPs and {time}."
             )
         case Variant.distilbert:
-            speed = f"{1 / t:.1f}× as fast" if t < 1 else "no faster in this run: try more runs"
+            fast = t < 1 and not spread.within_noise
+            speed = f" ({1 / t:.1f}× as fast)" if fast else ": no faster in this run, try more runs"
             return (
-                f"DistilBERT: half the layers, so {f:.2f}× the FLOPs and {t:.2f}× the time "
-                f"({speed}), with {p:.2f}× the parameters."
+                f"DistilBERT: half the layers, so {f:.2f}× the FLOPs and {time}{speed}, with "
+                f"{p:.2f}× the parameters."
             )
         case Variant.albert:
             line = (
-                f"ALBERT: {1 / p:.0f}× fewer parameters, {f:.2f}× the FLOPs, {t:.2f}× the time: "
+                f"ALBERT: {1 / p:.0f}× fewer parameters, {f:.2f}× the FLOPs, {time}: "
                 "sharing one layer saves memory, not work."
             )
-            if t < 0.9:  # seen at small presets on CPUs: say why rather than let it mislead
+            if (
+                t < 0.9 and not spread.within_noise
+            ):  # seen at small presets on CPUs: say why rather than let it mislead
                 line += (
                     " It ran a little faster here because its single layer's weights stay in the "
                     "CPU cache and its tanh GELU is cheaper than BERT's exact one; the "
@@ -163,14 +189,14 @@ def _explain(row: Row, r: dict[str, float], preset: Preset) -> str:
             return line
         case Variant.deberta:
             return (
-                f"DeBERTa-v3: {t:.2f}× the time for {f:.2f}× the FLOPs: the relative-position "
+                f"DeBERTa-v3: {time} for {f:.2f}× the FLOPs: the relative-position "
                 "terms add work in every layer; its "
                 f"{p:.2f}× parameters are mostly the 128k-token embedding table."
             )
         case _:
             return (
                 f"MiniLM-L6: trained weights, 6 layers of width 384: {p:.2f}× the parameters and "
-                f"{t:.2f}× the time of BERT at the {preset.value} preset."
+                f"{time} of BERT at the {preset.value} preset."
             )
 
 

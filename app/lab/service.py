@@ -25,7 +25,7 @@ from app.encoders.ops import Timer
 from app.encoders.tokenizer import WordPieceTokenizer
 from app.encoders.variants import ARCHITECTURES, MINILM
 from app.errors import InvalidInput
-from app.lab.pool import blas_info
+from app.lab.pool import blas_info, blas_threads
 from app.lab.requests import DEFAULT_RUNS, MAX_SEQ_LEN, CompareIn, Refused, RunIn, SweepIn
 from app.lab.results import (  # Compared, LabInput, Row, score_prediction: also known from here
     BASELINE,
@@ -37,7 +37,7 @@ from app.lab.results import (  # Compared, LabInput, Row, score_prediction: also
     score_prediction,
 )
 from app.lab.store import Built, ModelStore, PresetNotAllowed
-from app.lab.timing import MODULE_PASSES, WARMUP, measure_interleaved
+from app.lab.timing import MODULE_PASSES, PASSES_PER_RUN, WARMUP, measure_interleaved
 
 __all__ = [
     "ASSUMED_GFLOP_PER_S",
@@ -62,6 +62,12 @@ __all__ = [
 ]
 
 ASSUMED_GFLOP_PER_S = 40.0  # for estimates before anything has been measured
+
+# BLAS threads for the timed passes, by preset; None: the pool's (lab_threads). The tiny preset's
+# products ([384, 128] @ [128, n] and the like) gain nothing from a second thread, and with one a
+# product waits for its partner whenever other work holds the other core: on the shared 2-core VM
+# BERT tiny took 59-117 ms (p90 400) on two threads against 13-14 ms on one, the same minutes.
+PRESET_THREADS: dict[Preset, int | None] = {Preset.tiny: 1}
 FIVE = tuple(v.value for v in Variant)
 
 WEIGHTS_NOTE = (
@@ -201,8 +207,9 @@ def _pass_gflop(configs: Sequence[EncoderConfig], seq_lens: Sequence[int]) -> fl
 
 
 def work_gflop(configs: Sequence[EncoderConfig], seq_lens: Sequence[int], runs: int) -> float:
-    """FLOPs a request will spend: warm-up, timed and module passes of every model and length."""
-    return _pass_gflop(configs, seq_lens) * (runs + WARMUP + MODULE_PASSES)
+    """FLOPs a request will spend: warm-up, timed (each after an untimed pass) and module passes
+    of every model and length."""
+    return _pass_gflop(configs, seq_lens) * (runs * PASSES_PER_RUN + WARMUP + MODULE_PASSES)
 
 
 def estimate_seconds(gflop: float) -> float:
@@ -216,8 +223,8 @@ def _runs(
     lab_max_work); none asked for: DEFAULT_RUNS, or as many as fit if fewer, never under one."""
     limit = store.max_work_gflop
     if runs is None:
-        fitting = int(limit / _pass_gflop(configs, seq_lens)) - WARMUP - MODULE_PASSES
-        runs = max(1, min(DEFAULT_RUNS, fitting))
+        spare = limit / _pass_gflop(configs, seq_lens) - WARMUP - MODULE_PASSES
+        runs = max(1, min(DEFAULT_RUNS, int(spare // PASSES_PER_RUN)))
     gflop = work_gflop(configs, seq_lens, runs)
     if gflop > limit:
         raise Refused(
@@ -248,7 +255,9 @@ def _compare(store: ModelStore, checked: Checked, lab_input: LabInput) -> Compar
         built = [store.model(name, preset) for name in checked.names]
     except PresetNotAllowed as exc:
         raise InvalidInput(str(exc)) from None
-    measured = measure_interleaved([_pass(b, lab_input) for b in built], checked.runs)
+    threads = PRESET_THREADS.get(preset)
+    with blas_threads(threads):
+        measured = measure_interleaved([_pass(b, lab_input) for b in built], checked.runs)
     rows = [
         Row(
             name=b.name,
@@ -262,7 +271,7 @@ def _compare(store: ModelStore, checked: Checked, lab_input: LabInput) -> Compar
     ]
     rows = explained(rows, preset)
     guess = score_prediction(checked.predicted, rows) if checked.predicted else None
-    return Compared(preset, lab_input, checked.runs, tuple(rows), guess)
+    return Compared(preset, lab_input, checked.runs, tuple(rows), guess, blas_threads=threads)
 
 
 def _pass(built: Built, lab_input: LabInput) -> Callable[[Timer], object]:

@@ -7,8 +7,8 @@ from typing import Any
 
 from app.content import ContentIndex
 from app.encoders.variants import ARCHITECTURES
-from app.lab import charts
-from app.lab.results import Compared, Row
+from app.lab import charts, sweepchart
+from app.lab.results import BASELINE, Compared, Row
 
 __all__ = ["environment_view", "result_view", "sweep_view"]
 
@@ -24,6 +24,20 @@ def _lesson_label(url: str, content: ContentIndex) -> str:
     heading = next((e.text for e in lesson.toc if e.anchor == anchor), "")
     title = lesson.title.split(":")[0].strip()
     return f"{title} · {heading}" if heading else title
+
+
+def ratio_view(row: Row) -> dict[str, Any]:
+    """The time ratio to BERT as the page shows it: the median of the per-round ratios with its
+    p10-p90 range, or "same within noise" (the number kept, small) when the range holds 1."""
+    spread = row.latency_spread
+    if row.name == BASELINE or spread is None:
+        return {"baseline": True, "same": False, "value": charts.ratio(1.0), "range": ""}
+    return {
+        "baseline": False,
+        "same": spread.within_noise,
+        "value": charts.ratio(spread.median),
+        "range": f"{spread.p10:.2f}{charts.DASH}{spread.p90:.2f}",
+    }
 
 
 def _row_view(row: Row, content: ContentIndex, focus: str) -> dict[str, Any]:
@@ -42,12 +56,15 @@ def _row_view(row: Row, content: ContentIndex, focus: str) -> dict[str, Any]:
         "ratio_params": charts.ratio(row.ratios["params"]),
         "ratio_flops": charts.ratio(row.ratios["flops"]),
         "ratio_latency": charts.ratio(row.ratios["latency"]),
+        "time": ratio_view(row),
         "explanation": row.explanation,
         "lesson_url": row.lesson_url,
         "lesson_label": _lesson_label(row.lesson_url, content),
         "focus": row.name == focus,
         "groups": charts.parameter_groups_of(row),
         "modules": row.measured.modules_ms,
+        "other_ms": charts.millis(row.measured.other_ms),
+        "module_pass_ms": charts.millis(row.measured.module_pass_ms),
     }
 
 
@@ -77,6 +94,7 @@ def result_view(result: Compared, content: ContentIndex, focus: str) -> dict[str
     return {
         "preset": result.preset.value,
         "runs": result.runs,
+        "threads": result.blas_threads,
         "noisy": result.noisy,
         "seq_len": lab_input.seq_len,
         "tokens": list(lab_input.tokens[:TOKENS_SHOWN]) if lab_input.tokens else None,
@@ -87,6 +105,7 @@ def result_view(result: Compared, content: ContentIndex, focus: str) -> dict[str
         "groups": charts.groups_present(rows),
         "modules": charts.modules_of(rows),
         "module_labels": charts.MODULE_LABELS,
+        "other_label": charts.OTHER_LABEL,
         "count": charts.count,
         "millis": charts.millis,
         "params_svg": params_svg,
@@ -109,17 +128,36 @@ def result_view(result: Compared, content: ContentIndex, focus: str) -> dict[str
 
 
 def sweep_view(results: Sequence[Compared]) -> dict[str, Any]:
-    svg, key = charts.sweep_chart(results)
+    svg, key = sweepchart.sweep_chart(results)
     titles = {r.name: r.title for r in results[0].rows}
+    lengths = [c.lab_input.seq_len for c in results]
+    fits = sweepchart.fits_of(results)
     table = [
-        {"title": titles[name], "values": [charts.millis(ms) for ms in values]}
-        for name, values in charts.sweep_series(results).items()
+        {
+            "title": titles[name],
+            "values": [charts.millis(ms) for ms in values],
+            "fit": _fit_view(fits[name], lengths[-1]),
+        }
+        for name, values in sweepchart.sweep_series(results).items()
     ]
     return {
         "preset": results[0].preset.value,
         "runs": results[0].runs,
-        "lengths": [c.lab_input.seq_len for c in results],
+        "lengths": lengths,
         "svg": svg,
         "legend": key,
         "table": table,
+        "fitted": any(f is not None for f in fits.values()),
+        "longest": lengths[-1],
+    }
+
+
+def _fit_view(fit: sweepchart.Fit | None, n: int) -> dict[str, str] | None:
+    if fit is None:
+        return None
+    return {
+        "a": f"{fit.a:.3g} ms",
+        "b": f"{fit.b * 1000:.3g} µs",
+        "c": f"{fit.c * 1e6:.3g} ns",
+        "sentence": fit.sentence(n),
     }

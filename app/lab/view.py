@@ -26,7 +26,7 @@ from app.lab.forms import (
 from app.lab.requests import DEFAULT_RUNS, MAX_RUNS, MAX_SEQ_LEN, MAX_TEXT_CHARS, SWEEP_LENGTHS
 from app.lab.results import BASELINE, Compared
 from app.lab.store import Built, ModelStore
-from app.lab.timing import MODULE_PASSES, WARMUP
+from app.lab.timing import MODULE_PASSES, PASSES_PER_RUN, WARMUP
 
 __all__ = ["DemoState", "PageState", "Server", "context", "server_of"]
 
@@ -162,6 +162,7 @@ def _work_table(server: Server) -> str:
     table: dict[str, Any] = {
         "lengths": list(SWEEP_LENGTHS),
         "passes_extra": WARMUP + MODULE_PASSES,
+        "passes_per_run": PASSES_PER_RUN,
         "rate": service.ASSUMED_GFLOP_PER_S,
         "gflop": {},
     }

@@ -60,7 +60,7 @@
       if (!table[name]) return;
       lengthsOf(form).forEach(function (n) { total += gflopAt(work.lengths, table[name], n); });
     });
-    return total * (runs + work.passes_extra) / work.rate;
+    return total * (runs * work.passes_per_run + work.passes_extra) / work.rate;
   }
 
   function enhanceEstimate(form) {

@@ -130,6 +130,15 @@ def test_compare_runs_every_variant_against_bert_in_one_request(client: TestClie
     for row in body["rows"]:
         assert row["explanation"] and row["lesson_url"].startswith("/lessons/")
         assert row["latency_ms_p10"] <= row["latency_ms_median"] <= row["latency_ms_p90"]
+        assert row["latency_ratio_p10"] <= row["latency_ratio"] <= row["latency_ratio_p90"]
+        assert row["same_within_noise"] == (
+            row["latency_ratio_p10"] <= 1.0 <= row["latency_ratio_p90"]
+        )
+        # time per module plus "other" is the pass timed by module, within rounding
+        parts = sum(row["modules_ms"].values()) + row["other_ms"]
+        assert parts == pytest.approx(row["module_pass_ms"], abs=1e-3)
+        assert row["other_ms"] >= 0
+    assert body["blas_threads"] == 1  # the tiny preset's timed passes
     guess = body["prediction"]
     assert guess["pairs"] == 10 and 0 <= guess["pairs_right"] <= 10
     assert sorted(guess["measured"]) == sorted(FIVE)

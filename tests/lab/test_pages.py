@@ -164,6 +164,37 @@ def test_compare_runs_all_five_explains_and_draws(client: TestClient, app: FastA
     assert table.count("<tr") == 1 + 5
     assert '<tr class="is-focus">' in table and "your lesson" in table
     assert f"1.00{charts.TIMES}" in table and f"(p10{charts.DASH}p90)" in page
+    # The time ratios with their spread: a number, or "same within noise" with the number small.
+    block = page[page.index('class="lab-ratio-block"') :]
+    block = block[: block.index("</section>")]
+    lines = re.findall(r"<li>(.*?)</li>", block, re.S)
+    assert len(lines) == 4  # every model but BERT
+    for line in lines:
+        ranged = re.search(rf"p10{charts.DASH}p90 (\d\.\d\d){charts.DASH}(\d\.\d\d)", line)
+        assert ranged, line
+        low, high = float(ranged.group(1)), float(ranged.group(2))
+        same = "same as BERT within noise" in line
+        assert same == (low <= 1.0 <= high), line
+        assert same or re.search(rf"<strong>\d\.\d\d{charts.TIMES}</strong> BERT's time", line)
+    # Time per module: the modules and "other" add up to the pass's total, per column.
+    numbers = page[page.index('id="modules-h"') :]
+    numbers = numbers[numbers.index("<tbody>") : numbers.index("</tbody>")]
+    body_rows = re.findall(r'<tr(?: class="total")?><th scope="row">(.*?)</th>(.*?)</tr>', numbers)
+    labels = [label for label, _ in body_rows]
+    assert charts.OTHER_LABEL in labels and "Total: the pass timed by module" in labels
+    cells = {
+        label: [_ms(v) for v in re.findall(r'<td class="num">(.*?)</td>', row)]
+        for label, row in body_rows
+    }
+    total = cells["Total: the pass timed by module"]
+    parts = [
+        c
+        for label, c in cells.items()
+        if label not in ("Total: the pass timed by module", "Median latency (untimed passes)")
+    ]
+    for column, whole in enumerate(total):
+        shown = sum(p[column] for p in parts)
+        assert shown == pytest.approx(whole, rel=0.01, abs=0.005 * len(parts))
 
     explanations = re.findall(
         r'<li(?: class="is-focus")?><span class="lab-swatch[^>]*></span><span>(.*?)</span></li>',
@@ -322,14 +353,20 @@ def _sweep_form(client: TestClient, **overrides: Any) -> dict[str, Any]:
     return form | overrides
 
 
+def _ms(cell: str) -> float:
+    """'1.23 ms' as 1.23, a dash (no time in that module) as 0."""
+    return 0.0 if cell == charts.DASH else float(cell.removesuffix(" ms").replace(",", ""))
+
+
 def test_sweep_draws_latency_against_sequence_length(client: TestClient) -> None:
     response = client.post("/lab/sweep", data=_sweep_form(client))
     assert response.status_code == 200, _alert(response.text)
     page = response.text
     assert _svg_titles(page) == ["Latency against sequence length"]
     svg = page[page.index('id="lab-sweep"') : page.index("</svg>")]
-    assert svg.count("<polyline") == 2  # BERT, always, and DistilBERT
+    assert svg.count("<polyline") == 2  # BERT, always, and DistilBERT: two lengths, no fit
     assert svg.count("<circle") == 4
+    assert "linear scale" in svg and "Sweep three or more lengths" in page
     assert '<th scope="col" class="num">16 tokens</th>' in page and "32 tokens</th>" in page
     assert "DistilBERT" in svg and "BERT" in svg
     assert 'name="lengths" value="16" checked' in page and 'name="lengths" value="64">' in page
@@ -433,3 +470,23 @@ def test_milliseconds_keep_three_figures(ms: float, formatted: str) -> None:
 def test_flops_pick_their_unit() -> None:
     assert charts.flops(157_286_400) == "157 MFLOP"
     assert charts.flops(22_300_000_000) == "22.3 GFLOP"
+
+
+def test_a_sweep_of_three_lengths_draws_the_fit_and_its_parts(client: TestClient) -> None:
+    form = _sweep_form(client, lengths=["16", "32", "64"])
+    response = client.post("/lab/sweep", data=form)
+    assert response.status_code == 200, _alert(response.text)
+    page = response.text
+    svg = page[page.index('id="lab-sweep"') : page.index("</svg>")]
+    parts = re.findall(r'data-part="(\w+)"', svg)
+    assert parts.count("fit") == 2 and parts.count("linear") == 1 and parts.count("quadratic") == 1
+    ticks = [
+        (float(n), float(x))
+        for x, n in re.findall(r'<text x="([\d.]+)"[^>]*data-n="([\d.]+)"', svg)
+    ]
+    (n0, x0), (n1, x1) = ticks[0], ticks[1]
+    for n, x in ticks:  # evenly spaced in n, not one step per doubling
+        assert x - x0 == pytest.approx((x1 - x0) / (n1 - n0) * (n - n0), abs=0.15)
+    words = re.findall(r'<ul class="lab-fit-words">(.*?)</ul>', page, re.S)
+    assert words and ("at n=64 the n² term is" in words[0] or "finds no n² term" in words[0])
+    assert '<th scope="col" class="num">c</th>' in page

@@ -4,6 +4,7 @@ order of interleaved runs."""
 from __future__ import annotations
 
 import itertools
+import time
 from collections import Counter
 from collections.abc import Callable
 
@@ -14,7 +15,14 @@ from app.encoders.configs import Preset, config_for
 from app.encoders.ops import NULL_TIMER, Timer
 from app.errors import InvalidInput
 from app.lab import service
-from app.lab.timing import Latency, Measured, balanced_orders, measure_interleaved, percentile
+from app.lab.timing import (
+    Latency,
+    Measured,
+    balanced_orders,
+    measure_interleaved,
+    percentile,
+    ratio_spread,
+)
 
 
 def _row(name: str, median: float, p10: float, p90: float) -> service.Row:
@@ -83,9 +91,10 @@ def test_interleaving_nothing_measures_nothing() -> None:
 
 
 def test_interleaving_varies_place_and_predecessor() -> None:
-    """Every model runs `runs` times after one warm-up; each takes every place in the round
-    equally often, and none always follows the same model (BERT used to follow MiniLM, a pass
-    that flushes the caches, every time)."""
+    """Every model runs `runs` times after one warm-up, each timed pass right after an untimed
+    pass of the same model; each takes every place in the round equally often, and none always
+    follows the same model (BERT used to follow MiniLM, a pass that flushes the caches, every
+    time)."""
     calls: list[str] = []
 
     def recorder(name: str) -> Callable[[Timer], object]:
@@ -103,7 +112,10 @@ def test_interleaving_varies_place_and_predecessor() -> None:
         [recorder(x) for x in names], 8, progress=lambda d, t: seen.append((d, t))
     )
     assert calls[:n] == names  # the warm-up, in order
-    rounds = [calls[n + n * r : 2 * n + n * r] for r in range(8)]
+    doubled = calls[n:]
+    assert len(doubled) == 2 * 8 * n and doubled[0::2] == doubled[1::2]  # untimed, then timed
+    timed = doubled[1::2]
+    rounds = [timed[n * r : n * r + n] for r in range(8)]
     assert all(sorted(r) == sorted(names) for r in rounds)
     for place in range(n):
         assert sorted(r[place] for r in rounds) == sorted(names * 2)
@@ -111,3 +123,42 @@ def test_interleaving_varies_place_and_predecessor() -> None:
     assert before_bert == {"roberta", "albert", "minilm"}
     assert [len(m.latency.runs_ms) for m in measured] == [8] * n
     assert seen == [(d, 8 * n) for d in range(1, 8 * n + 1)]
+
+
+def test_ratio_spread_pairs_the_rounds_and_says_when_it_holds_one() -> None:
+    """Per-round ratios: a slow spell that hits a whole round (round 3 here, both models 3x)
+    cancels, where the ratio of the two medians would not be paired at all."""
+    base = [10.0, 10.0, 30.0, 10.0, 10.0]
+    same = [10.5, 9.5, 30.0, 10.2, 9.8]
+    half = [5.0, 5.5, 15.0, 4.5, 5.0]
+    s = ratio_spread(same, base)
+    assert s.median == pytest.approx(1.0)
+    assert s.p10 < 1.0 < s.p90 and s.within_noise
+    h = ratio_spread(half, base)
+    assert h.median == pytest.approx(0.5) and h.p90 < 1.0 and not h.within_noise
+    assert (h.p10, h.p90) == (pytest.approx(0.47), pytest.approx(0.53))
+
+
+def test_module_parts_and_other_add_up_to_the_timed_pass() -> None:
+    """Time per module plus "other" (what the pass spent outside every module) is the whole
+    pass timed by module, to the rounding the page shows."""
+
+    def one(timer: Timer) -> object:
+        time.sleep(0.002)  # outside any module: "other"
+        with timer("projections"):
+            time.sleep(0.003)
+        with timer("feed_forward"):
+            time.sleep(0.004)
+        with timer("projections"):
+            time.sleep(0.001)
+        return None
+
+    (measured,) = measure_interleaved([one], 2)
+    parts = measured.modules_ms
+    assert set(parts) == {"projections", "feed_forward"}
+    assert parts["projections"] >= 4.0 and parts["feed_forward"] >= 4.0
+    assert measured.other_ms >= 2.0
+    whole = measured.module_pass_ms
+    assert sum(parts.values()) + measured.other_ms == pytest.approx(whole, abs=1e-9)
+    shown = [round(v, 3) for v in (*parts.values(), measured.other_ms)]
+    assert sum(shown) == pytest.approx(round(whole, 3), abs=0.002)  # three figures, as shown
