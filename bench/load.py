@@ -270,7 +270,7 @@ def run_load(
         roles=roles,
         requests=len(samples),
         statuses=dict(Counter(s.outcome for s in samples)),
-        errors=dict(Counter(s.outcome for s in samples if s.failed)),
+        errors=dict(Counter(f"{s.outcome} ({s.kind})" for s in samples if s.failed)),
         timeouts=recorder.count(lambda s: s.timed_out),
         server_errors=recorder.count(lambda s: s.status is not None and s.status >= 500),
         latency=latency_table(samples),

@@ -173,5 +173,5 @@ async def quiz_answer(
             again = f"/quiz/{lesson}"
             return form_error(request, status=404, detail=exc.message, again_url=again)
     page = _first_page(lesson, title, slug, ref)
-    sent = Sent(request, identity, session, content, now, page, ref, existing)
+    sent = Sent(request, identity, session, content, now, page, ref, existing)  # no I/O
     return await answer_flow.take(sent, form)

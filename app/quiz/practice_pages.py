@@ -101,9 +101,8 @@ async def session_answer(
         return _gone(request, lesson, exc)
     ref = SessionRef(session_id)
     page = Page(lesson, title, slug, ref.url(lesson))
-    return await answer_flow.take(
-        Sent(request, identity, session, content, now, page, ref, found), form
-    )
+    sent = Sent(request, identity, session, content, now, page, ref, found)  # no I/O
+    return await answer_flow.take(sent, form)
 
 
 @router.get("/quiz/{lesson}/s/{session_id}/summary", response_class=HTMLResponse)

@@ -9,13 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.accounts.identity import Identity, ensure_learner
 from app.clock import as_utc
 from app.content.index import ContentIndex
 from app.content.questions import Question, QuestionBank
+from app.db import retry_on_conflict
 from app.errors import NotFound
 from app.quiz import calculated, practice, practice_repository, repository, service
 from app.quiz.practice import Item, Progress
@@ -98,30 +98,34 @@ def start(
     started_at: datetime,
 ) -> PracticeSession:
     """The session whose first page was answered: made now with its plan (``first``, then the
-    draw of ``practice.plan``), or the one made by an earlier send of that page (a reload)."""
-    learner = ensure_learner(session, identity)
-    assert learner.id is not None
-    existing = practice_repository.get_session(
-        session, session_id=session_id, learner_id=learner.id
-    )
-    if existing is not None:
-        return existing
-    if practice_repository.exists(session, session_id=session_id):
-        raise NotFound("That practice session is not yours; start one of your own.")
-    latest = repository.latest_attempts(session, learner_id=learner.id)
-    due = {
-        c.question_id: as_utc(c.due) for c in repository.cards_of(session, learner_id=learner.id)
-    }
-    questions = practice.plan(
-        [q.id for q in pool],
-        length=length,
-        latest={q: (a.correct, as_utc(a.created_at)) for q, a in latest.items()},
-        due=due,
-        now=now,
-        rng=rng,
-        first=first,
-    )
-    try:
+    draw of ``practice.plan``), or the one made by an earlier send of that page (a reload).
+
+    One write transaction (``retry_on_conflict``): on SQLite a read followed by a write in one
+    deferred transaction fails at once when another writer committed in between, so the reads
+    the plan needs are made under the write lock, afresh on each try."""
+
+    def work() -> PracticeSession:
+        learner = ensure_learner(session, identity)
+        assert learner.id is not None
+        existing = practice_repository.get_session(
+            session, session_id=session_id, learner_id=learner.id
+        )
+        if existing is not None:  # an earlier send of this page made it
+            session.commit()
+            return existing
+        if practice_repository.exists(session, session_id=session_id):
+            raise NotFound("That practice session is not yours; start one of your own.")
+        latest = repository.latest_attempts(session, learner_id=learner.id)
+        cards = repository.cards_of(session, learner_id=learner.id)
+        questions = practice.plan(
+            [q.id for q in pool],
+            length=length,
+            latest={q: (a.correct, as_utc(a.created_at)) for q, a in latest.items()},
+            due={c.question_id: as_utc(c.due) for c in cards},
+            now=now,
+            rng=rng,
+            first=first,
+        )
         made = practice_repository.create(
             session,
             session_id=session_id,
@@ -131,10 +135,11 @@ def start(
             started_at=started_at,
         )
         session.commit()
-    except IntegrityError:  # the same first page sent twice at once: the other one made it
-        session.rollback()
-        return find(session, identity=identity, session_id=session_id, lesson=lesson)
-    return made
+        return made
+
+    # A unique key taken meanwhile (the same first page sent twice at once) is retried: the
+    # next try finds the session the other send made.
+    return retry_on_conflict(session, work)
 
 
 def state(session: Session, *, practice_session: PracticeSession) -> tuple[list[Item], Progress]:
@@ -147,16 +152,24 @@ def record(
     session: Session, *, practice_session: PracticeSession, item: Item, now: datetime
 ) -> tuple[bool, Progress]:
     """Record what counted at a position; False when that position was recorded before (the
-    first answer counts). The session's progress after it."""
-    items, progress = state(session, practice_session=practice_session)
-    done = {i.position for i in items}
-    recorded = False
-    if item.position not in done:
+    first answer counts). The session's progress after it. One write transaction, which reads
+    the recorded positions under the write lock (see ``start``)."""
+
+    def work() -> bool:
+        done = {
+            i.position
+            for i in practice_repository.items_of(session, session_id=practice_session.id)
+        }
+        if item.position in done:
+            session.commit()
+            return False
         last = len(done) + 1 == len(practice_session.questions)
-        recorded = practice_repository.add_item(
+        return practice_repository.add_item(
             session, practice=practice_session, item=item, now=now, last=last
         )
-        items, progress = state(session, practice_session=practice_session)
+
+    recorded = retry_on_conflict(session, work)
+    _, progress = state(session, practice_session=practice_session)
     return recorded, progress
 
 
@@ -168,16 +181,21 @@ def again(
     missed = practice.missed(practice_session.questions, items)
     if not missed:
         return None
-    made = practice_repository.create(
-        session,
-        session_id=practice.new_session_id(),
-        learner_id=practice_session.learner_id,
-        lesson=practice_session.lesson,
-        questions=missed,
-        started_at=now,
-    )
-    session.commit()
-    return made
+    new_id = practice.new_session_id()
+
+    def work() -> PracticeSession:
+        made = practice_repository.create(
+            session,
+            session_id=new_id,
+            learner_id=practice_session.learner_id,
+            lesson=practice_session.lesson,
+            questions=missed,
+            started_at=now,
+        )
+        session.commit()
+        return made
+
+    return retry_on_conflict(session, work)
 
 
 @dataclass(frozen=True)

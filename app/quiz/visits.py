@@ -90,10 +90,14 @@ class LessonVisits:
     def _new_guest(session: Session, public_id: str) -> tuple[int, bool]:
         """A guest's first lesson makes their learner row (as a first answer would), so what
         they read before answering anything reaches their review queue."""
-        learner = ensure_learner(session, Identity(public_id, None, "session"))
-        session.commit()
-        assert learner.id is not None  # flushed by the commit
-        return learner.id, False
+
+        def work() -> int:
+            learner = ensure_learner(session, Identity(public_id, None, "session"))
+            session.commit()
+            assert learner.id is not None  # flushed by the commit
+            return learner.id
+
+        return retry_on_conflict(session, work), False
 
     def _remember(self, memo: dict[Any, Any], key: Any, value: Any) -> None:
         """Bounded: past ``REMEMBERED`` entries the oldest goes (dicts keep insertion order)."""
