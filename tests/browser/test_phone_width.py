@@ -23,7 +23,8 @@ from tests.live import live_server
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
-LESSONS = [lesson.slug for lesson in load_content(CONTENT_DIR, formulas=FORMULAS).lessons]
+CONTENT = load_content(CONTENT_DIR, formulas=FORMULAS)
+LESSONS = [lesson.slug for lesson in CONTENT.lessons]
 PAGES = [
     "/",
     "/lessons",
@@ -137,6 +138,11 @@ def test_pages_with_data_fit_a_phone(phone: Any, base_url: str, artifacts: Path)
     answer(phone, right=False)
     phone.wait_for_selector(".verdict")
     assert_fits(phone, "/quiz/albert feedback")
+    single = next(q for q in CONTENT.questions.for_lesson("bert") if q.type == "single")
+    phone.goto(f"{base_url}/quiz/bert?question={single.id}")
+    answer(phone, right=True)  # a right choice carries two tags: "correct answer", "your choice"
+    phone.wait_for_selector(".verdict")
+    assert_fits(phone, "/quiz/bert feedback, answered right")
     phone.goto(f"{base_url}/progress")
     assert_fits(phone, "/progress with answers")
 
