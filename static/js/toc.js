@@ -45,6 +45,14 @@
     var end = document.querySelector(".pager");
     if (end) new IntersectionObserver(pick).observe(end);
     window.addEventListener("hashchange", pick);
+    // Observers only report crossings; a scroll that ends the page without one (a jump to the
+    // bottom) still re-picks, once per frame at most.
+    var queued = false;
+    window.addEventListener("scroll", function () {
+      if (queued) return;
+      queued = true;
+      window.requestAnimationFrame(function () { queued = false; pick(); });
+    }, { passive: true });
     pick();
   }
 
