@@ -46,6 +46,7 @@ __all__ = [
     "ensure_learner",
     "require_csrf",
     "session_cookie_header",
+    "start_guest",
     "start_session",
     "token_cache",
 ]
@@ -83,6 +84,14 @@ def _signer(request: Request) -> Signer:
 def start_session(request: Request, claims: SessionClaims) -> None:
     """Send a new session cookie with this response."""
     request.state.session_cookie = _signer(request).session(claims)
+
+
+def start_guest(request: Request) -> str:
+    """Give a cookie-less visitor a new guest session, without reading or writing the database
+    (the row is made when they first save something); returns the cookie's value."""
+    start_session(request, SessionClaims(repository.new_public_id()))
+    value: str = request.state.session_cookie
+    return value
 
 
 def _from_cookie(request: Request, session: Session) -> Identity | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app.accounts.identity import PageIdentity
+from app.accounts.identity import PageIdentity, start_guest
 from app.accounts.security import SESSION_COOKIE
 from app.content import ContentIndex
 from app.db import SessionDep
@@ -47,10 +47,14 @@ async def lesson_page(request: Request) -> HTMLResponse:
             request=request, lesson=lesson, previous=previous, next=following, questions=questions
         )
         body = cache.put(slug, html)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie is None and request.headers.get("sec-fetch-mode") == "navigate":
+        # A browser's first page here (a link from elsewhere): it gets its guest cookie now,
+        # so this lesson counts as opened. Scripts, crawlers and benchmarks send no
+        # Sec-Fetch-Mode and get neither a cookie nor a learner row.
+        cookie = start_guest(request)
     visits: LessonVisits = request.app.state.lesson_visits
-    return HTMLResponse(
-        body, background=visits.after_page(request.cookies.get(SESSION_COOKIE), slug)
-    )
+    return HTMLResponse(body, background=visits.after_page(cookie, slug))
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -2,8 +2,9 @@
 (and the questions they have answered), so the lesson page records its visitor's first visit.
 
 The lesson page is the busiest route and is served from memory, so the record costs it next
-to nothing: a visitor without a session cookie (a crawler, a first-time reader) costs one
-dictionary lookup; a cookie already recorded for this lesson, one more. Otherwise the
+to nothing: a request without a session cookie (a script, a crawler) costs one dictionary
+lookup; a cookie already recorded for this lesson, one more (a browser's first page, a
+navigation with no cookie, is given a guest cookie by the lesson page first). Otherwise the
 cookie's signature is checked (once per cookie and process) and the write is handed to a
 background task that Starlette runs after the response has been sent: one read to find the
 learner (a guest who has saved nothing yet gets their row now, as a first answer would give it), and an

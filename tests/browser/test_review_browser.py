@@ -121,3 +121,24 @@ def test_review_labels_intervals_and_answers_a_numeric_card(
     _shot(page, "progress", width)
     assert errors == []
     context.close()
+
+
+def test_a_reader_who_arrives_on_a_lesson_finds_its_cards_in_review(
+    browser: Any, base_url: str
+) -> None:
+    """A first page that is a lesson (a link from elsewhere, no cookie yet) counts as opened."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{base_url}/lessons/{LESSON}")
+    assert [c["name"] for c in context.cookies()] == ["bertprep_session"]
+    for _ in range(50):  # the visit is written just after the page is sent
+        due = page.request.get(f"{base_url}/api/v1/reviews/due").json()
+        if due["new"]:
+            break
+        time.sleep(0.05)
+    assert [i["question_id"] for i in due["queue"]] == [q.id for q in BANK.for_lesson(LESSON)]
+    page.goto(f"{base_url}/review")
+    assert "Nothing due right now" not in page.content()
+    first = BANK.for_lesson(LESSON)[0]
+    assert page.locator("input[name=question_id]").first.input_value() == first.id
+    context.close()

@@ -68,7 +68,7 @@ def test_queue_draws_only_cards_of_lessons_opened_and_questions_answered(
     client: TestClient, app: FastAPI, clock: Clock
 ) -> None:
     bank = _bank(app)
-    client.get("/lessons/bert")  # a first visit with no cookie yet: nothing to record
+    client.get("/lessons/bert")  # a script's first visit, no cookie: nothing to record
     empty = client.get("/review").text
     assert "Nothing due right now" in empty
     assert "draws from lessons you've opened and questions you've answered" in empty
@@ -107,6 +107,27 @@ def test_a_guest_who_reads_before_answering_gets_that_lessons_cards(
     assert due["new"] == len(distilbert)
     assert [i["question_id"] for i in due["queue"]] == distilbert
     assert "Nothing due right now" not in client.get("/review").text
+
+
+def test_a_browsers_first_page_is_a_lesson_it_counts_as_opened(
+    client: TestClient, app: FastAPI
+) -> None:
+    """A reader who arrives on a lesson from a link (no cookie yet) gets their guest cookie
+    with that page, so the lesson is in their queue; a script's request (no Sec-Fetch-Mode)
+    gets no cookie and leaves no learner row behind."""
+    script = client.get("/lessons/albert")
+    assert script.status_code == 200 and "set-cookie" not in script.headers
+    arrived = client.get("/lessons/deberta", headers={"sec-fetch-mode": "navigate"})
+    assert arrived.status_code == 200
+    assert "bertprep_session=" in arrived.headers["set-cookie"]
+    assert "HttpOnly" in arrived.headers["set-cookie"]
+    due = _due(client)
+    deberta = [q.id for q in _bank(app).for_lesson("deberta")]
+    assert [i["question_id"] for i in due["queue"]] == deberta
+    visits = client.get("/api/v1/me/export").json()["lesson_visits"]
+    assert [v["lesson"] for v in visits] == ["deberta"]  # not albert, read with no cookie
+    again = client.get("/lessons/roberta", headers={"sec-fetch-mode": "navigate"})
+    assert "set-cookie" not in again.headers  # the cookie it has is kept
 
 
 def test_a_forged_cookie_records_no_visit(client: TestClient, app: FastAPI) -> None:
