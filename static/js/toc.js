@@ -8,7 +8,7 @@
 
   // --- Scroll-spy: the current section is the last heading above a line near the top. ---
   var toc = document.querySelector(".toc nav");
-  if (toc && "IntersectionObserver" in window) {
+  if (toc) {
     var links = {};
     toc.querySelectorAll('a[href^="#"]').forEach(function (a) {
       links[decodeURIComponent(a.hash.slice(1))] = a;
@@ -39,20 +39,18 @@
     var atEnd = function () {
       return window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 2;
     };
-    // Any heading crossing the top band, or the page's end coming into view, re-picks.
-    var observer = new IntersectionObserver(pick, { rootMargin: "0px 0px -70% 0px" });
-    headings.forEach(function (h) { observer.observe(h); });
-    var end = document.querySelector(".pager");
-    if (end) new IntersectionObserver(pick).observe(end);
-    window.addEventListener("hashchange", pick);
-    // Observers only report crossings; a scroll that ends the page without one (a jump to the
-    // bottom) still re-picks, once per frame at most.
+    // One mechanism: any scroll or resize re-picks, at most once per frame (a pick reads a
+    // few dozen heading positions). Observers would report crossings only, and miss a jump to
+    // the end of the page that crosses nothing.
     var queued = false;
-    window.addEventListener("scroll", function () {
+    var soon = function () {
       if (queued) return;
       queued = true;
       window.requestAnimationFrame(function () { queued = false; pick(); });
-    }, { passive: true });
+    };
+    window.addEventListener("scroll", soon, { passive: true });
+    window.addEventListener("resize", soon);
+    window.addEventListener("hashchange", pick);
     pick();
   }
 
