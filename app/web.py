@@ -54,7 +54,8 @@ def asset_url_factory(static_dir: Path, generated: dict[str, bytes]) -> Callable
 
 
 def relative(moment: datetime, now: datetime) -> str:
-    """'in 10 minutes', 'in 3 days', 'now', '2 hours ago' — for due dates on pages."""
+    """'in 10 minutes', 'in 3 days', 'in under a minute', 'now', '2 hours ago' — for due dates
+    on pages. A moment seconds ahead is not "now": a card due in 40 s is not in the queue yet."""
     moment = as_utc(moment)
     seconds = (moment - now).total_seconds()
     ahead, seconds = seconds >= 0, abs(seconds)
@@ -63,7 +64,7 @@ def relative(moment: datetime, now: datetime) -> str:
             count = round(seconds / size)
             text = f"{count} {unit}{'s' if count != 1 else ''}"
             return f"in {text}" if ahead else f"{text} ago"
-    return "now"
+    return "in under a minute" if ahead and seconds >= 1 else "now"
 
 
 def make_templates(
